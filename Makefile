@@ -1,0 +1,37 @@
+# Everything the project needs is installed from pyproject.toml into .venv by these targets.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+ARGS ?=
+
+.PHONY: test run bench lint fmt clean docs
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## test: install everything into .venv and run the whole test suite (Python, Terraform, checkov)
+test: $(STAMP)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+## run: the whole pipeline on this machine (embedded AWS, local model); ARGS="--jobs 2000" etc.
+run: $(STAMP)
+	$(PY) -m bedrock_jobs_local.run $(ARGS)
+
+## bench: benchmarks, printing ratios measured side by side
+bench: $(STAMP)
+	$(PY) -m bench $(ARGS)
+
+lint: $(STAMP)
+	$(PY) -m ruff check functions local tests bench
+	$(PY) -m ruff format --check functions local tests bench
+
+fmt: $(STAMP)
+	$(PY) -m ruff format functions local tests bench
+	$(PY) -m ruff check --fix functions local tests bench
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache

@@ -1,0 +1,129 @@
+"""Function configuration, read from the environment when a handler first runs.
+
+Names and defaults are listed in docs/internal-contract.md; the Terraform module sets them.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+from bedrock_jobs.errors import ConfigurationError
+from bedrock_jobs.tasks import TaskDefinition, load_tasks
+
+# Time a record needs besides the model call: DynamoDB claim/complete, S3 reads/writes, SNS publish.
+STORAGE_MARGIN_SECONDS = 3.0
+
+
+def _int(name: str, default: int, minimum: int = 0) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise ConfigurationError(f"{name} must be an integer, got {raw!r}") from exc
+    if value < minimum:
+        raise ConfigurationError(f"{name} must be ≥ {minimum}, got {value}")
+    return value
+
+
+def _float(name: str, default: float, minimum: float = 0.0) -> float:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise ConfigurationError(f"{name} must be a number, got {raw!r}") from exc
+    if value < minimum:
+        raise ConfigurationError(f"{name} must be ≥ {minimum}, got {value}")
+    return value
+
+
+def _str(name: str) -> str | None:
+    value = os.environ.get(name, "").strip()
+    return value or None
+
+
+@dataclass(frozen=True)
+class Settings:
+    jobs_table: str | None
+    queue_url: str | None
+    payload_bucket: str | None
+    archive_bucket: str | None
+    alerts_topic_arn: str | None
+    results_topic_arn: str | None
+    model_id: str | None
+    tasks: dict[str, TaskDefinition]
+    default_task: str
+    max_document_bytes: int
+    inline_document_max_bytes: int
+    inline_result_max_bytes: int
+    job_lease_seconds: int
+    job_ttl_days: int
+    max_concurrent_records: int
+    bedrock_connect_timeout_seconds: float
+    bedrock_read_timeout_seconds: float
+    bedrock_max_attempts: int
+    retry_base_delay_seconds: int
+    retry_max_delay_seconds: int
+    fifo_default_message_group_id: str
+
+    def require(self, *attributes: str) -> None:
+        """Fail fast, naming the environment variables a handler needs but did not get."""
+        missing = [a.upper() for a in attributes if not getattr(self, a)]
+        if missing:
+            raise ConfigurationError(f"missing required environment variable(s): {', '.join(missing)}")
+
+    @property
+    def record_budget_seconds(self) -> float:
+        """Worst-case time to finish one record once started.
+
+        botocore's standard retry mode makes ``bedrock_max_attempts`` attempts, each bounded by the
+        connect and read timeouts, with a jittered backoff of at most 2**attempt seconds between them.
+        """
+        attempts = self.bedrock_max_attempts
+        per_attempt = self.bedrock_connect_timeout_seconds + self.bedrock_read_timeout_seconds
+        backoff = sum(min(20.0, 2.0**n) for n in range(1, attempts))
+        return attempts * per_attempt + backoff + STORAGE_MARGIN_SECONDS
+
+    @property
+    def queue_is_fifo(self) -> bool:
+        return bool(self.queue_url and self.queue_url.endswith(".fifo"))
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    settings = Settings(
+        jobs_table=_str("JOBS_TABLE"),
+        queue_url=_str("QUEUE_URL"),
+        payload_bucket=_str("PAYLOAD_BUCKET"),
+        archive_bucket=_str("ARCHIVE_BUCKET"),
+        alerts_topic_arn=_str("ALERTS_TOPIC_ARN"),
+        results_topic_arn=_str("RESULTS_TOPIC_ARN"),
+        model_id=_str("MODEL_ID"),
+        tasks=load_tasks(os.environ.get("TASKS_CONFIG")),
+        default_task=_str("DEFAULT_TASK") or "summarize",
+        max_document_bytes=_int("MAX_DOCUMENT_BYTES", 1_000_000, minimum=1),
+        inline_document_max_bytes=_int("INLINE_DOCUMENT_MAX_BYTES", 200_000, minimum=0),
+        inline_result_max_bytes=_int("INLINE_RESULT_MAX_BYTES", 100_000, minimum=0),
+        job_lease_seconds=_int("JOB_LEASE_SECONDS", 0, minimum=0),
+        job_ttl_days=_int("JOB_TTL_DAYS", 0, minimum=0),
+        max_concurrent_records=_int("MAX_CONCURRENT_RECORDS", 10, minimum=1),
+        bedrock_connect_timeout_seconds=_float("BEDROCK_CONNECT_TIMEOUT_SECONDS", 2.0, minimum=0.1),
+        bedrock_read_timeout_seconds=_float("BEDROCK_READ_TIMEOUT_SECONDS", 20.0, minimum=0.1),
+        bedrock_max_attempts=_int("BEDROCK_MAX_ATTEMPTS", 2, minimum=1),
+        retry_base_delay_seconds=_int("RETRY_BASE_DELAY_SECONDS", 10, minimum=0),
+        retry_max_delay_seconds=_int("RETRY_MAX_DELAY_SECONDS", 900, minimum=0),
+        fifo_default_message_group_id=_str("FIFO_DEFAULT_MESSAGE_GROUP_ID") or "default",
+    )
+    if settings.default_task not in settings.tasks:
+        raise ConfigurationError(f"DEFAULT_TASK {settings.default_task!r} is not a configured task")
+    if settings.inline_document_max_bytes > 240_000:
+        # SQS caps a message (body + attributes) at 256 KiB; keep room for the JSON envelope.
+        raise ConfigurationError("INLINE_DOCUMENT_MAX_BYTES must be ≤ 240000 to fit an SQS message")
+    if settings.retry_max_delay_seconds > 43_200:
+        raise ConfigurationError("RETRY_MAX_DELAY_SECONDS must be ≤ 43200 (SQS visibility timeout limit)")
+    return settings

@@ -1,0 +1,80 @@
+"""Lambda handler: dead-letter queue → S3 archive + job ``failed`` + on-call page
+(``bedrock_jobs.dlq_archiver.handler``).
+
+A record is reported as a batch item failure, so it stays in the DLQ, whenever its archive object
+cannot be written or the page cannot be sent: nothing leaves the DLQ unarchived or unannounced.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from bedrock_jobs.archive import archive_record
+from bedrock_jobs.batch import ConcurrentSqsBatchProcessor
+from bedrock_jobs.config import get_settings
+from bedrock_jobs.job_store import JobStore
+from bedrock_jobs.messages import job_id_hint
+from bedrock_jobs.notifications import page_on_call, publish_job_notice
+from bedrock_jobs.observability import emit_job_metrics, logger, metrics, tracer
+
+
+def _job_id(record: SQSRecord) -> str | None:
+    attribute = record.message_attributes.get("job_id")
+    if attribute and attribute.string_value:
+        return attribute.string_value
+    return job_id_hint(record.body)
+
+
+def _reason(record: SQSRecord, job: dict[str, Any] | None) -> str:
+    count = record.attributes.approximate_receive_count
+    reason = f"dead-lettered after {count} deliveries" if count else "dead-lettered"
+    last_error = (job or {}).get("last_error")
+    return f"{reason}; last error: {last_error}" if last_error else reason
+
+
+@tracer.capture_method(capture_response=False)
+def record_handler(record: SQSRecord) -> str:
+    settings = get_settings()
+    settings.require("archive_bucket", "alerts_topic_arn")
+    store = JobStore(settings.jobs_table, ttl_days=settings.job_ttl_days) if settings.jobs_table else None
+    job_id = _job_id(record)
+    job = store.get(job_id) if (store and job_id) else None
+    reason = _reason(record, job)
+    logger.thread_safe_clear_keys()
+    logger.thread_safe_append_keys(message_id=record.message_id, job_id=job_id)
+
+    archive_uri = archive_record(settings.archive_bucket or "", record.raw_event, reason=reason,
+                                 job_id=job_id, archived_by="dlq_archiver")
+    marked = False
+    if store and job_id:
+        marked = store.mark_failed(job_id, reason, {"archive_uri": archive_uri})
+    page_on_call(settings.alerts_topic_arn, job_id=job_id, reason=reason, archive_uri=archive_uri,
+                 source_queue=record.event_source_arn, message_id=record.message_id,
+                 receive_count=record.attributes.approximate_receive_count)
+    logger.warning("dead-lettered message archived", extra={
+        "archive_uri": archive_uri, "reason": reason,
+        "job_marked_failed": marked, "job_already_complete": bool(job_id and store and not marked),
+    })
+    if marked:
+        task = (job or {}).get("task", "unknown")
+        emit_job_metrics(task=task, model_id=(job or {}).get("model_id"), outcome="failed")
+        try:
+            publish_job_notice(settings.results_topic_arn, {**(job or {}), "job_id": job_id,
+                                                            "status": "failed", "error": reason,
+                                                            "archive_uri": archive_uri})
+        except Exception as exc:  # the page went out; a missing fan-out notice must not re-archive
+            logger.warning("results notice failed", extra={"error": str(exc)})
+    return archive_uri
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    batch = ConcurrentSqsBatchProcessor(max_workers=get_settings().max_concurrent_records, logger=logger)
+    return process_partial_response(event=event, record_handler=record_handler, processor=batch,
+                                    context=context)

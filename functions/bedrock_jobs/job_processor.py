@@ -1,0 +1,210 @@
+"""One queue record → one job processed: the consumer's per-record logic.
+
+Outcomes of ``JobProcessor.process``:
+* returns normally → the message is deleted (job complete, a duplicate of a finished job, or a
+  permanent failure that was archived and recorded on the job);
+* raises → the record is a batch item failure and comes back after a backoff (retryable errors,
+  another invocation holding the lease, not enough invocation time left, unexpected errors).
+If the archive of a permanent failure cannot be written, the record is retried instead, so a
+message is never deleted without its body being preserved.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+from bedrock_jobs import aws_clients
+from bedrock_jobs.archive import archive_record
+from bedrock_jobs.batch import backoff_seconds, delay_redelivery
+from bedrock_jobs.config import Settings
+from bedrock_jobs.errors import (
+    DeadlineExceededError,
+    JobInProgressError,
+    PermanentJobError,
+    RetryableJobError,
+)
+from bedrock_jobs.job_store import Claim, ClaimOutcome, JobStore
+from bedrock_jobs.messages import JobMessage, job_id_hint, parse_job_message
+from bedrock_jobs.model_client import ModelClient, build_converse_request
+from bedrock_jobs.notifications import page_on_call, publish_job_notice
+from bedrock_jobs.observability import emit_job_metrics, logger, tracer
+from bedrock_jobs.payload_store import PayloadStore
+
+# Extra lease beyond the invocation's remaining time, so the lease outlives the invocation that holds it.
+LEASE_MARGIN_SECONDS = 30
+
+
+@dataclass(frozen=True)
+class RecordOutcome:
+    job_id: str | None
+    status: str  # complete | failed | duplicate
+
+
+def _correlation_id(record: SQSRecord, message: JobMessage | None) -> str:
+    attribute = record.message_attributes.get("correlation_id")
+    from_attribute = attribute.string_value if attribute else None
+    return (message.correlation_id if message else None) or from_attribute or record.message_id
+
+
+class JobProcessor:
+    def __init__(self, settings: Settings) -> None:
+        settings.require("jobs_table", "model_id", "archive_bucket")
+        self.settings = settings
+        self.store = JobStore(settings.jobs_table or "", ttl_days=settings.job_ttl_days)
+        self.payloads = PayloadStore(settings.payload_bucket)
+
+    @property
+    def model(self) -> ModelClient:
+        s = self.settings
+        return ModelClient(aws_clients.bedrock_runtime(
+            s.bedrock_connect_timeout_seconds, s.bedrock_read_timeout_seconds, s.bedrock_max_attempts))
+
+    # -- entry point -----------------------------------------------------------------------------
+    def process(self, record: SQSRecord, lambda_context: Any | None = None) -> RecordOutcome:
+        message: JobMessage | None = None
+        claim: Claim | None = None
+        logger.thread_safe_clear_keys()
+        logger.thread_safe_append_keys(message_id=record.message_id, correlation_id=record.message_id)
+        try:
+            self._check_deadline(lambda_context)
+            message = parse_job_message(record.body, self.settings.default_task)
+            logger.thread_safe_append_keys(job_id=message.job_id, task=message.task,
+                                           correlation_id=_correlation_id(record, message))
+            claim = self._claim(message, lambda_context)
+            if claim.outcome is not ClaimOutcome.CLAIMED:
+                return self._skip(message, claim)
+            return self._run(message, claim)
+        except PermanentJobError as exc:
+            return self._fail_permanently(record, message, exc.reason)
+        except Exception as exc:
+            reason = exc.reason if isinstance(exc, RetryableJobError) else f"unexpected {type(exc).__name__}"
+            if claim and claim.token and message:
+                self._release(message.job_id, claim.token, reason)
+            self._schedule_retry(record, exc)
+            raise
+        finally:
+            logger.thread_safe_clear_keys()
+
+    # -- steps -----------------------------------------------------------------------------------
+    def _check_deadline(self, lambda_context: Any | None) -> None:
+        if lambda_context is None:
+            return
+        remaining = lambda_context.get_remaining_time_in_millis() / 1000
+        if remaining < self.settings.record_budget_seconds:
+            raise DeadlineExceededError(
+                f"{remaining:.1f}s left, a record may need {self.settings.record_budget_seconds:.1f}s"
+            )
+
+    def _claim(self, message: JobMessage, lambda_context: Any | None) -> Claim:
+        task = self.settings.tasks.get(message.task)
+        if task is None:
+            raise PermanentJobError(
+                f"unknown task {message.task!r}; configured: {', '.join(sorted(self.settings.tasks))}")
+        if task.requires_labels and not message.labels:
+            raise PermanentJobError(f"task {message.task!r} needs a non-empty 'labels' list")
+        remaining = lambda_context.get_remaining_time_in_millis() / 1000 if lambda_context else 900
+        lease = max(self.settings.job_lease_seconds, remaining + LEASE_MARGIN_SECONDS)
+        model_id = message.model_id or task.model_id or self.settings.model_id
+        claim = self.store.claim(message.job_id, lease, defaults={
+            "task": message.task, "model_id": model_id, "labels": message.labels,
+            "metadata": message.metadata, "correlation_id": message.correlation_id,
+            "submitted_at": message.submitted_at, "document_uri": message.document_uri,
+        })
+        if claim.outcome is ClaimOutcome.IN_PROGRESS:
+            raise JobInProgressError("another invocation is processing this job")
+        return claim
+
+    def _skip(self, message: JobMessage, claim: Claim) -> RecordOutcome:
+        # A duplicate delivery of a finished job: acknowledge it, never call the model again.
+        logger.info("duplicate delivery of a finished job; acknowledged",
+                    extra={"job_status": claim.job.get("status")})
+        return RecordOutcome(message.job_id, "duplicate")
+
+    @tracer.capture_method(capture_response=False)
+    def _run(self, message: JobMessage, claim: Claim) -> RecordOutcome:
+        assert claim.token
+        task = self.settings.tasks[message.task]
+        document = message.document
+        if document is None:
+            document = self.payloads.read_text(message.document_uri or "")
+        if not document.strip():
+            raise PermanentJobError("document is empty")
+        model_id = claim.job.get("model_id") or self.settings.model_id or ""
+        request = build_converse_request(task, model_id, document, message.labels, message.job_id)
+        result = self.model.converse(request)
+        text = task.normalise_output(result.text, message.labels)
+
+        fields: dict[str, Any] = {
+            "model_id": result.model_id, "input_tokens": result.input_tokens,
+            "output_tokens": result.output_tokens, "stop_reason": result.stop_reason,
+            "latency_ms": result.latency_ms, "result_bytes": len(text.encode("utf-8")),
+        }
+        if fields["result_bytes"] > self.settings.inline_result_max_bytes:
+            fields["result_uri"] = self.payloads.put_result(message.job_id, text)
+        else:
+            fields["result"] = text
+        if not self.store.complete(message.job_id, claim.token, fields):
+            # Our lease expired and another invocation took over; its outcome stands.
+            logger.warning("lease lost before completion; result not stored")
+            return RecordOutcome(message.job_id, "duplicate")
+        logger.info("job complete", extra={"model_id": result.model_id, "latency_ms": result.latency_ms,
+                                           "input_tokens": result.input_tokens,
+                                           "output_tokens": result.output_tokens,
+                                           "stop_reason": result.stop_reason})
+        emit_job_metrics(task=message.task, model_id=result.model_id, outcome="complete",
+                         latency_ms=result.latency_ms, input_tokens=result.input_tokens,
+                         output_tokens=result.output_tokens)
+        self._notify({**claim.job, **fields, "status": "complete"})
+        return RecordOutcome(message.job_id, "complete")
+
+    def _fail_permanently(self, record: SQSRecord, message: JobMessage | None, reason: str) -> RecordOutcome:
+        job_id = message.job_id if message else job_id_hint(record.body)
+        # Archive first: if this write fails the exception makes the record a batch item failure,
+        # so the message stays on the queue (and eventually reaches the DLQ archiver).
+        archive_uri = archive_record(self.settings.archive_bucket or "", record.raw_event, reason=reason,
+                                     job_id=job_id, archived_by="consumer")
+        logger.warning("job failed permanently; message archived",
+                       extra={"reason": reason, "archive_uri": archive_uri})
+        if job_id:
+            self.store.mark_failed(job_id, reason, {"archive_uri": archive_uri,
+                                                    "task": message.task if message else None})
+        task = message.task if message else "unknown"
+        emit_job_metrics(task=task, model_id=message.model_id if message else None, outcome="failed")
+        self._best_effort(page_on_call, self.settings.alerts_topic_arn, job_id=job_id, reason=reason,
+                          archive_uri=archive_uri, source_queue=record.event_source_arn,
+                          message_id=record.message_id,
+                          receive_count=record.attributes.approximate_receive_count)
+        if job_id:
+            self._notify({"job_id": job_id, "status": "failed", "task": task, "error": reason,
+                          "archive_uri": archive_uri})
+        return RecordOutcome(job_id, "failed")
+
+    def _release(self, job_id: str, token: str, reason: str) -> None:
+        try:
+            self.store.release(job_id, token, reason)
+        except Exception as exc:  # the lease then simply expires
+            logger.warning("could not release job lease", extra={"error": str(exc)})
+
+    def _schedule_retry(self, record: SQSRecord, exc: Exception) -> None:
+        delay = getattr(exc, "retry_after_seconds", None)
+        if delay is None:
+            receive_count = int(record.attributes.approximate_receive_count or 1)
+            delay = backoff_seconds(receive_count, self.settings.retry_base_delay_seconds,
+                                    self.settings.retry_max_delay_seconds)
+        logger.warning("record will be retried", extra={"error": str(exc), "retry_in_seconds": delay,
+                                                        "error_type": type(exc).__name__})
+        delay_redelivery(record.raw_event, delay, logger)
+
+    def _notify(self, job: dict[str, Any]) -> None:
+        self._best_effort(publish_job_notice, self.settings.results_topic_arn, job)
+
+    @staticmethod
+    def _best_effort(publish: Any, *args: Any, **kwargs: Any) -> None:
+        # The job's state is already recorded; a lost notice must not turn into a retried model call.
+        try:
+            publish(*args, **kwargs)
+        except Exception as exc:
+            logger.warning("notification failed", extra={"error": str(exc)})

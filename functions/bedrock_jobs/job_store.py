@@ -1,0 +1,257 @@
+"""The jobs table: job records, their states, and the lease that makes the model call happen once.
+
+States: ``pending`` → ``processing`` → ``complete`` | ``failed``. A consumer *claims* a job with one
+conditional write that succeeds only if the job is new, ``pending``, or ``processing`` with an expired
+lease. The lease outlives the invocation that took it, so a concurrent duplicate delivery finds the
+job leased and backs off, and a job left ``processing`` by a crashed invocation becomes claimable once
+the lease runs out. ``complete`` and ``failed`` are terminal for the consumer.
+
+Why not Powertools' idempotency utility: its record lives beside the job, so a job's status and its
+guard would be two items written separately; here the job record *is* the guard, one write per step,
+and the state a client reads through ``GET /jobs/{id}`` is exactly the state that decides a retry.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+from bedrock_jobs import aws_clients
+
+PENDING, PROCESSING, COMPLETE, FAILED = "pending", "processing", "complete", "failed"
+TERMINAL = frozenset({COMPLETE, FAILED})
+
+# Internal bookkeeping that GET /jobs/{id} does not show.
+INTERNAL_ATTRIBUTES = frozenset({"claim_token", "lease_expires_at", "request_sha256", "expires_at"})
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _serialize(value: Any) -> dict[str, Any]:
+    """DynamoDB attribute value; floats (from JSON metadata) become Decimals, which boto3 requires."""
+
+    def decimals(v: Any) -> Any:
+        if isinstance(v, float):
+            return Decimal(str(v))
+        if isinstance(v, dict):
+            return {k: decimals(x) for k, x in v.items()}
+        if isinstance(v, list):
+            return [decimals(x) for x in v]
+        return v
+
+    return _serializer.serialize(decimals(value))
+
+
+def _to_item(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: _serialize(v) for k, v in values.items() if v is not None}
+
+
+def _from_item(item: dict[str, Any]) -> dict[str, Any]:
+    def plain(value: Any) -> Any:
+        if isinstance(value, Decimal):
+            return int(value) if value == value.to_integral_value() else float(value)
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        if isinstance(value, list | set):
+            return [plain(v) for v in value]
+        return value
+
+    return {k: plain(_deserializer.deserialize(v)) for k, v in item.items()}
+
+
+def _conditional_failed(exc: ClientError) -> bool:
+    return exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
+
+
+class ClaimOutcome(Enum):
+    CLAIMED = "claimed"
+    ALREADY_COMPLETE = "already_complete"
+    ALREADY_FAILED = "already_failed"
+    IN_PROGRESS = "in_progress"
+
+
+@dataclass(frozen=True)
+class Claim:
+    outcome: ClaimOutcome
+    job: dict[str, Any]
+    token: str | None = None
+
+
+class JobStore:
+    def __init__(self, table_name: str, ttl_days: int = 0, dynamodb: Any | None = None) -> None:
+        self.table_name = table_name
+        self.ttl_days = ttl_days
+        self._dynamodb = dynamodb
+
+    @property
+    def dynamodb(self) -> Any:
+        return self._dynamodb or aws_clients.client("dynamodb")
+
+    def _expires_at(self) -> int | None:
+        return int(time.time()) + self.ttl_days * 86_400 if self.ttl_days else None
+
+    # -- producer side ---------------------------------------------------------------------------
+    def create_pending(self, job: dict[str, Any]) -> bool:
+        """Write a new ``pending`` job; ``False`` if a job with that id already exists (never overwritten)."""
+        now = utc_now()
+        record = {"status": PENDING, "created_at": now, "updated_at": now,
+                  "expires_at": self._expires_at(), **job}
+        try:
+            self.dynamodb.put_item(TableName=self.table_name, Item=_to_item(record),
+                                   ConditionExpression="attribute_not_exists(job_id)")
+        except ClientError as exc:
+            if _conditional_failed(exc):
+                return False
+            raise
+        return True
+
+    def delete_pending(self, job_id: str) -> None:
+        """Undo ``create_pending`` after the enqueue failed; a job already picked up is left alone."""
+        try:
+            self.dynamodb.delete_item(
+                TableName=self.table_name, Key={"job_id": {"S": job_id}},
+                ConditionExpression="#s = :pending",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues={":pending": {"S": PENDING}},
+            )
+        except ClientError as exc:
+            if not _conditional_failed(exc):
+                raise
+
+    def get(self, job_id: str) -> dict[str, Any] | None:
+        response = self.dynamodb.get_item(TableName=self.table_name, Key={"job_id": {"S": job_id}},
+                                          ConsistentRead=True)
+        item = response.get("Item")
+        return _from_item(item) if item else None
+
+    # -- consumer side ---------------------------------------------------------------------------
+    def claim(self, job_id: str, lease_seconds: float, defaults: dict[str, Any]) -> Claim:
+        """Take the job's lease, creating the record on first sight (messages sent without the producer)."""
+        now_epoch = time.time()
+        now = utc_now()
+        token = uuid.uuid4().hex
+        names = {"#s": "status"}
+        values: dict[str, Any] = {
+            ":processing": PROCESSING, ":pending": PENDING, ":now_epoch": Decimal(str(round(now_epoch, 3))),
+            ":lease": Decimal(str(round(now_epoch + lease_seconds, 3))), ":now": now, ":token": token,
+            ":one": 1, ":zero": 0,
+        }
+        sets = ["#s = :processing", "lease_expires_at = :lease", "claim_token = :token",
+                "started_at = :now", "updated_at = :now",
+                "attempts = if_not_exists(attempts, :zero) + :one",
+                "created_at = if_not_exists(created_at, :now)"]
+        expires_at = self._expires_at()
+        if expires_at:
+            values[":expires"] = expires_at
+            sets.append("expires_at = if_not_exists(expires_at, :expires)")
+        for i, (name, value) in enumerate(sorted(defaults.items())):
+            if value is None or value in ({}, []):
+                continue
+            names[f"#d{i}"] = name
+            values[f":d{i}"] = value
+            sets.append(f"#d{i} = if_not_exists(#d{i}, :d{i})")
+        try:
+            response = self.dynamodb.update_item(
+                TableName=self.table_name,
+                Key={"job_id": {"S": job_id}},
+                UpdateExpression="SET " + ", ".join(sets),
+                ConditionExpression=(
+                    "attribute_not_exists(job_id) OR #s = :pending "
+                    "OR (#s = :processing AND lease_expires_at < :now_epoch)"
+                ),
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues={k: _serialize(v) for k, v in values.items()},
+                ReturnValues="ALL_NEW",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except ClientError as exc:
+            if not _conditional_failed(exc):
+                raise
+            old = exc.response.get("Item")
+            job = _from_item(old) if old else (self.get(job_id) or {})
+            status = job.get("status")
+            outcome = {COMPLETE: ClaimOutcome.ALREADY_COMPLETE,
+                       FAILED: ClaimOutcome.ALREADY_FAILED}.get(status, ClaimOutcome.IN_PROGRESS)
+            return Claim(outcome, job)
+        return Claim(ClaimOutcome.CLAIMED, _from_item(response["Attributes"]), token)
+
+    def _update_owned(self, job_id: str, token: str, sets: dict[str, Any], removes: list[str]) -> bool:
+        names = {"#s": "status", **{f"#a{i}": k for i, k in enumerate(sets)}}
+        values = {f":a{i}": v for i, v in enumerate(sets.values())}
+        values[":token"] = token
+        values[":processing"] = PROCESSING
+        expression = "SET " + ", ".join(f"#a{i} = :a{i}" for i in range(len(sets)))
+        if removes:
+            expression += " REMOVE " + ", ".join(removes)
+        try:
+            self.dynamodb.update_item(
+                TableName=self.table_name, Key={"job_id": {"S": job_id}},
+                UpdateExpression=expression,
+                ConditionExpression="claim_token = :token AND #s = :processing",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues={k: _serialize(v) for k, v in values.items()},
+            )
+        except ClientError as exc:
+            if _conditional_failed(exc):
+                return False  # our lease ran out and someone else owns the job now
+            raise
+        return True
+
+    def complete(self, job_id: str, token: str, fields: dict[str, Any]) -> bool:
+        now = utc_now()
+        values = {k: v for k, v in fields.items() if v is not None}
+        values.update({"status": COMPLETE, "completed_at": now, "updated_at": now})
+        return self._update_owned(job_id, token, values, ["lease_expires_at", "claim_token", "last_error"])
+
+    def release(self, job_id: str, token: str, error: str) -> bool:
+        """Give the lease back after a retryable failure so the next delivery can claim at once."""
+        return self._update_owned(job_id, token, {"status": PENDING, "last_error": error,
+                                                  "updated_at": utc_now()},
+                                  ["lease_expires_at", "claim_token"])
+
+    def mark_failed(self, job_id: str, error: str, extra: dict[str, Any] | None = None) -> bool:
+        """Fail a job (creating it if unknown); a ``complete`` job keeps its result. ``False`` if complete."""
+        now = utc_now()
+        fields = {"status": FAILED, "error": error[:1000], "failed_at": now, "updated_at": now,
+                  **{k: v for k, v in (extra or {}).items() if v is not None}}
+        names = {f"#a{i}": k for i, k in enumerate(fields)}
+        names["#st"] = "status"
+        values = {f":a{i}": v for i, v in enumerate(fields.values())}
+        values[":complete"] = COMPLETE
+        values[":now"] = now
+        sets = [f"#a{i} = :a{i}" for i in range(len(fields))]
+        sets.append("created_at = if_not_exists(created_at, :now)")
+        expires_at = self._expires_at()
+        if expires_at:
+            values[":expires"] = expires_at
+            sets.append("expires_at = if_not_exists(expires_at, :expires)")
+        try:
+            self.dynamodb.update_item(
+                TableName=self.table_name, Key={"job_id": {"S": job_id}},
+                UpdateExpression="SET " + ", ".join(sets) + " REMOVE lease_expires_at, claim_token",
+                ConditionExpression="attribute_not_exists(job_id) OR #st <> :complete",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues={k: _serialize(v) for k, v in values.items()},
+            )
+        except ClientError as exc:
+            if _conditional_failed(exc):
+                return False
+            raise
+        return True
+
+
+def public_view(job: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in job.items() if k not in INTERNAL_ATTRIBUTES}

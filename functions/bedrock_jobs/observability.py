@@ -1,0 +1,42 @@
+"""Powertools Logger, Tracer and Metrics shared by the handlers.
+
+Service name and metrics namespace come from ``POWERTOOLS_SERVICE_NAME`` and
+``POWERTOOLS_METRICS_NAMESPACE``; both default to ``bedrock-jobs``. Document text is never logged.
+"""
+
+from __future__ import annotations
+
+import os
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
+
+SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME") or "bedrock-jobs"
+NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or "bedrock-jobs"
+
+logger = Logger(service=SERVICE)
+tracer = Tracer(service=SERVICE)
+metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
+
+
+def emit_job_metrics(*, task: str, model_id: str | None, outcome: str, latency_ms: int | None = None,
+                     input_tokens: int | None = None, output_tokens: int | None = None) -> None:
+    """One EMF document per job, dimensioned by model and task.
+
+    Each job gets its own ``EphemeralMetrics`` because records run in parallel threads and the shared
+    ``Metrics`` instance has a single dimension set per flush.
+    """
+    job_metrics = EphemeralMetrics(namespace=NAMESPACE, service=SERVICE)
+    job_metrics.add_dimension(name="task", value=task or "unknown")
+    job_metrics.add_dimension(name="model_id", value=model_id or "unknown")
+    if outcome == "complete":
+        job_metrics.add_metric(name="JobsCompleted", unit=MetricUnit.Count, value=1)
+    else:
+        job_metrics.add_metric(name="JobsFailed", unit=MetricUnit.Count, value=1)
+    if latency_ms is not None:
+        job_metrics.add_metric(name="ModelLatency", unit=MetricUnit.Milliseconds, value=latency_ms)
+    if input_tokens is not None:
+        job_metrics.add_metric(name="InputTokens", unit=MetricUnit.Count, value=input_tokens)
+    if output_tokens is not None:
+        job_metrics.add_metric(name="OutputTokens", unit=MetricUnit.Count, value=output_tokens)
+    job_metrics.flush_metrics()

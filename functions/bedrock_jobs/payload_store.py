@@ -1,0 +1,70 @@
+"""Documents and results too large to travel inline, kept in the payload bucket."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from bedrock_jobs import aws_clients
+from bedrock_jobs.errors import PermanentJobError, RetryableJobError
+from bedrock_jobs.messages import parse_s3_uri
+
+DOCUMENTS_PREFIX = "documents/"
+RESULTS_PREFIX = "results/"
+_MISSING = {"NoSuchKey", "404", "NotFound", "NoSuchBucket"}
+_DENIED = {"AccessDenied", "403", "AllAccessDisabled", "KMS.AccessDeniedException"}
+
+
+class PayloadStore:
+    def __init__(self, bucket: str | None, s3: Any | None = None) -> None:
+        self.bucket = bucket
+        self._s3 = s3
+
+    @property
+    def s3(self) -> Any:
+        return self._s3 or aws_clients.client("s3")
+
+    def _put(self, key: str, text: str, content_type: str) -> str:
+        if not self.bucket:
+            raise RetryableJobError("PAYLOAD_BUCKET is not configured; cannot store a large payload")
+        self.s3.put_object(Bucket=self.bucket, Key=key, Body=text.encode("utf-8"),
+                           ContentType=content_type)
+        return f"s3://{self.bucket}/{key}"
+
+    def put_document(self, job_id: str, document: str) -> str:
+        return self._put(f"{DOCUMENTS_PREFIX}{job_id}", document, "text/plain; charset=utf-8")
+
+    def put_result(self, job_id: str, result: str) -> str:
+        return self._put(f"{RESULTS_PREFIX}{job_id}.txt", result, "text/plain; charset=utf-8")
+
+    def delete(self, uri: str) -> None:
+        bucket, key = parse_s3_uri(uri)
+        self.s3.delete_object(Bucket=bucket, Key=key)
+
+    def read_text(self, uri: str, max_bytes: int | None = None) -> str:
+        """Read a document; a missing or unreadable object can never succeed, so it is permanent."""
+        bucket, key = parse_s3_uri(uri)
+        try:
+            response = self.s3.get_object(Bucket=bucket, Key=key)
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "")
+            if code in _MISSING:
+                raise PermanentJobError(f"document not found: {uri}") from exc
+            if code in _DENIED:
+                raise PermanentJobError(f"access denied reading document {uri}") from exc
+            raise RetryableJobError(f"S3 error reading document ({code})") from exc
+        if max_bytes is not None and response.get("ContentLength", 0) > max_bytes:
+            raise PermanentJobError(
+                f"document {uri} is {response['ContentLength']} bytes; the limit is {max_bytes}"
+            )
+        raw = response["Body"].read()
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise PermanentJobError(f"document {uri} is not UTF-8 text") from exc
+
+    def presigned_url(self, uri: str, expires_in: int = 900) -> str:
+        bucket, key = parse_s3_uri(uri)
+        return self.s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": key},
+                                              ExpiresIn=expires_in)

@@ -1,0 +1,117 @@
+"""Lambda handler: the jobs HTTP API (``bedrock_jobs.producer.handler``).
+
+API Gateway HTTP API or Lambda Function URL, payload format 2.0:
+* ``POST /jobs`` → ``202 {"job_id", "status"}``
+* ``GET /jobs/{job_id}`` → ``200`` job, ``404`` unknown
+Every rejection is a 4xx with ``{"error": "..."}`` and stores or enqueues nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from bedrock_jobs.config import get_settings
+from bedrock_jobs.errors import InvalidJobRequest
+from bedrock_jobs.job_store import COMPLETE, JobStore, public_view
+from bedrock_jobs.messages import is_valid_job_id
+from bedrock_jobs.observability import logger, metrics, tracer
+from bedrock_jobs.payload_store import PayloadStore
+from bedrock_jobs.submission import (
+    EnqueueError,
+    JobSubmitter,
+    SubmitResult,
+    submit_job,
+    submit_jobs,
+    validate_job_request,
+)
+
+__all__ = ["SubmitResult", "app", "handler", "submit_job", "submit_jobs"]
+
+app = APIGatewayHttpResolver()
+
+
+def _json(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON,
+                    body=json.dumps(body, default=str), headers=headers)
+
+
+def _error(status: int, message: str) -> Response:
+    return _json(status, {"error": message})
+
+
+def _correlation_id() -> str:
+    headers = app.current_event.headers or {}
+    supplied = headers.get("x-correlation-id") or headers.get("X-Correlation-Id")
+    return (supplied or str(uuid.uuid4()))[:128]
+
+
+@app.post("/jobs")
+@tracer.capture_method(capture_response=False)
+def create_job() -> Response:
+    event = app.current_event
+    try:
+        payload = json.loads(event.decoded_body or "")
+    except (json.JSONDecodeError, UnicodeDecodeError, ValueError):
+        return _error(400, "request body must be JSON")
+    correlation_id = _correlation_id()
+    logger.set_correlation_id(correlation_id)
+    settings = get_settings()
+    request = validate_job_request(payload, settings, correlation_id)
+    try:
+        result = JobSubmitter(settings).submit(request)
+    except EnqueueError as exc:
+        logger.error("enqueue failed; nothing stored", extra={"error": str(exc)})
+        return _error(503, "the job could not be queued; nothing was stored, please retry")
+    if not result.ok:
+        return _error(result.status_code, result.error or "rejected")
+    logger.info("job accepted", extra={"job_id": result.job_id, "task": request.task,
+                                       "created": result.created})
+    return _json(202, {"job_id": result.job_id, "status": result.status},
+                 headers={"x-correlation-id": correlation_id, "location": f"/jobs/{result.job_id}"})
+
+
+@app.get("/jobs/<job_id>")
+@tracer.capture_method(capture_response=False)
+def get_job(job_id: str) -> Response:
+    if not is_valid_job_id(job_id):
+        return _error(404, f"job {job_id[:128]!r} not found")
+    settings = get_settings()
+    settings.require("jobs_table")
+    job = JobStore(settings.jobs_table or "").get(job_id)
+    if job is None:
+        return _error(404, f"job {job_id!r} not found")
+    view = public_view(job)
+    if job.get("status") == COMPLETE and job.get("result_uri"):
+        view["result_url"] = PayloadStore(settings.payload_bucket).presigned_url(job["result_uri"])
+    return _json(200, view)
+
+
+@app.not_found
+def not_found(_: Exception) -> Response:
+    event = app.current_event
+    return _error(404, f"no route for {event.request_context.http.method} {event.path}; "
+                       "use POST /jobs or GET /jobs/{job_id}")
+
+
+@app.exception_handler(InvalidJobRequest)
+def invalid_request(exc: InvalidJobRequest) -> Response:
+    return _error(exc.status_code, exc.message)
+
+
+@app.exception_handler(Exception)
+def unexpected(exc: Exception) -> Response:
+    logger.exception("unhandled error")
+    return _error(500, "internal error")
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,269 @@
+"""A local stand-in for the Bedrock runtime Converse API, served over real HTTP.
+
+Clients reach it through ``AWS_ENDPOINT_URL_BEDROCK_RUNTIME``, so botocore's own serialisation,
+error parsing and retry layer run exactly as they would against AWS. Answers are deterministic
+functions of the prompt: ``summarize`` returns the document's leading sentences, ``classify`` picks
+one of the ``<labels>`` by keyword overlap.
+
+Faults are injected three ways, all optional:
+- ``script``: an explicit queue of outcomes for the next calls (``"throttle"``, ``"error"``,
+  ``"unavailable"``, ``"timeout"``, ``"validation"``, ``"not_ready"``, ``"guardrail"``, ``"ok"``);
+- rates (``throttle_rate``, ``error_rate``, ``timeout_rate``) drawn from a seeded RNG;
+- documents containing ``poison_marker`` (always a 500) or ``invalid_marker`` (always a 400).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import re
+import threading
+import time
+from collections import Counter, deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import unquote
+
+FAULTS = ("ok", "throttle", "error", "unavailable", "timeout", "validation", "not_ready", "guardrail")
+
+_ERRORS: dict[str, tuple[int, str, str]] = {
+    "throttle": (429, "ThrottlingException", "Too many requests, please wait before trying again."),
+    "error": (500, "InternalServerException", "The server encountered an internal error."),
+    "unavailable": (503, "ServiceUnavailableException", "Service is temporarily unavailable."),
+    "validation": (400, "ValidationException", "The provided input is invalid for this model."),
+    "not_ready": (429, "ModelNotReadyException", "The model is not ready to serve requests."),
+}
+
+_DOCUMENT = re.compile(r"<document>\s*(.*?)\s*</document>", re.DOTALL)
+_LABELS = re.compile(r"<labels>\s*(.*?)\s*</labels>", re.DOTALL)
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+@dataclass(frozen=True)
+class ConverseCall:
+    """One request the fake received and what it answered."""
+
+    model_id: str
+    job_id: str | None
+    task: str | None
+    outcome: str
+    status: int
+    document: str
+
+
+@dataclass
+class FakeBedrockConfig:
+    latency_seconds: float = 0.0
+    latency_jitter_seconds: float = 0.0
+    throttle_rate: float = 0.0
+    error_rate: float = 0.0
+    timeout_rate: float = 0.0
+    # A "timeout" answer sleeps this long before replying, which must exceed the client's read timeout.
+    timeout_seconds: float = 5.0
+    poison_marker: str = "POISON"
+    invalid_marker: str = "INVALID-INPUT"
+    seed: int = 7
+    script: list[str] = field(default_factory=list)
+
+
+def _token_count(text: str) -> int:
+    # Roughly four characters per token, like the Bedrock console's estimate.
+    return max(1, (len(text) + 3) // 4)
+
+
+def summarize(document: str, max_chars: int = 280) -> str:
+    sentences = re.split(r"(?<=[.!?])\s+", document.strip())
+    summary = ""
+    for sentence in sentences:
+        if summary and len(summary) + len(sentence) + 1 > max_chars:
+            break
+        summary = f"{summary} {sentence}".strip()
+    return summary[:max_chars] or "(empty document)"
+
+
+def classify(document: str, labels: list[str]) -> str:
+    if not labels:
+        return "unknown"
+    words = Counter(_WORD.findall(document.lower()))
+
+    def score(label: str) -> tuple[int, str]:
+        return (sum(words[w] for w in _WORD.findall(label.lower())), label)
+
+    best = max(labels, key=score)
+    if score(best)[0] == 0:
+        # No overlap: a stable choice, so reruns give the same answer.
+        digest = int(hashlib.sha256(document.encode()).hexdigest(), 16)
+        best = labels[digest % len(labels)]
+    return best
+
+
+class FakeBedrock:
+    """Threaded HTTP server; use as a context manager or call ``start``/``stop``."""
+
+    def __init__(self, config: FakeBedrockConfig | None = None, **overrides: Any) -> None:
+        self.config = config or FakeBedrockConfig(**overrides)
+        self._rng = random.Random(self.config.seed)
+        self._script: deque[str] = deque(self.config.script)
+        self._lock = threading.Lock()
+        self.calls: list[ConverseCall] = []
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    def start(self) -> FakeBedrock:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:
+                fake._handle(self)
+
+            def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-bedrock", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> FakeBedrock:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def endpoint_url(self) -> str:
+        assert self._server, "server not started"
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    # -- test helpers ----------------------------------------------------------------------------
+    def push_script(self, *outcomes: str) -> None:
+        unknown = set(outcomes) - set(FAULTS)
+        if unknown:
+            raise ValueError(f"unknown outcomes {sorted(unknown)}; choose from {FAULTS}")
+        with self._lock:
+            self._script.extend(outcomes)
+
+    def successful_calls_by_job(self) -> Counter[str]:
+        with self._lock:
+            return Counter(c.job_id or "" for c in self.calls if c.status == 200 and c.outcome == "ok")
+
+    def calls_for(self, job_id: str) -> list[ConverseCall]:
+        with self._lock:
+            return [c for c in self.calls if c.job_id == job_id]
+
+    # -- request handling ------------------------------------------------------------------------
+    def _choose_outcome(self, document: str) -> str:
+        with self._lock:
+            if self._script:
+                return self._script.popleft()
+            draw = self._rng.random()
+        if self.config.poison_marker and self.config.poison_marker in document:
+            return "error"
+        if self.config.invalid_marker and self.config.invalid_marker in document:
+            return "validation"
+        c = self.config
+        if draw < c.throttle_rate:
+            return "throttle"
+        if draw < c.throttle_rate + c.error_rate:
+            return "error"
+        if draw < c.throttle_rate + c.error_rate + c.timeout_rate:
+            return "timeout"
+        return "ok"
+
+    def _handle(self, request: BaseHTTPRequestHandler) -> None:
+        match = re.fullmatch(r"/model/(.+)/converse", request.path)
+        length = int(request.headers.get("Content-Length") or 0)
+        raw = request.rfile.read(length)
+        if not match:
+            self._send(request, 404, {"message": f"unknown path {request.path}"}, "UnknownOperationException")
+            return
+        model_id = unquote(match.group(1))
+        try:
+            body = json.loads(raw or b"{}")
+        except json.JSONDecodeError:
+            self._send(request, 400, {"message": "body is not JSON"}, "ValidationException")
+            return
+        prompt = "\n".join(
+            block.get("text", "")
+            for message in body.get("messages", [])
+            for block in message.get("content", [])
+            if isinstance(block, dict)
+        )
+        doc_match = _DOCUMENT.search(prompt)
+        document = doc_match.group(1) if doc_match else prompt
+        metadata = body.get("requestMetadata") or {}
+        job_id, task = metadata.get("job_id"), metadata.get("task")
+
+        outcome = self._choose_outcome(document)
+        delay = self.config.latency_seconds
+        if self.config.latency_jitter_seconds:
+            with self._lock:
+                delay += self._rng.uniform(0, self.config.latency_jitter_seconds)
+        if outcome == "timeout":
+            delay = max(delay, self.config.timeout_seconds)
+        if delay:
+            time.sleep(delay)
+
+        status = 200
+        if outcome in _ERRORS:
+            status, error_type, message = _ERRORS[outcome]
+            self._record(model_id, job_id, task, outcome, status, document)
+            self._send(request, status, {"message": message}, error_type)
+            return
+        if outcome == "guardrail":
+            text, stop_reason = "Sorry, the model cannot answer this.", "guardrail_intervened"
+        else:
+            labels_match = _LABELS.search(prompt)
+            if labels_match or task == "classify":
+                labels = [x.strip() for x in (labels_match.group(1) if labels_match else "").split(",")]
+                text = classify(document, [x for x in labels if x])
+            else:
+                text = summarize(document, max_chars=int(metadata.get("summary_chars", 280)))
+            stop_reason = "end_turn"
+        self._record(model_id, job_id, task, outcome, status, document)
+        in_tokens = _token_count(prompt + "".join(b.get("text", "") for b in body.get("system", [])))
+        out_tokens = _token_count(text)
+        self._send(
+            request,
+            200,
+            {
+                "output": {"message": {"role": "assistant", "content": [{"text": text}]}},
+                "stopReason": stop_reason,
+                "usage": {"inputTokens": in_tokens, "outputTokens": out_tokens,
+                          "totalTokens": in_tokens + out_tokens},
+                "metrics": {"latencyMs": int(delay * 1000)},
+            },
+        )
+
+    def _record(self, model_id: str, job_id: str | None, task: str | None, outcome: str, status: int,
+                document: str) -> None:
+        with self._lock:
+            self.calls.append(ConverseCall(model_id, job_id, task, outcome, status, document[:200]))
+
+    @staticmethod
+    def _send(request: BaseHTTPRequestHandler, status: int, payload: dict[str, Any],
+              error_type: str | None = None) -> None:
+        data = json.dumps(payload).encode()
+        try:
+            request.send_response(status)
+            request.send_header("Content-Type", "application/json")
+            request.send_header("Content-Length", str(len(data)))
+            if error_type:
+                request.send_header("x-amzn-ErrorType", f"{error_type}:http://internal.amazon.com/")
+            request.end_headers()
+            request.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up (read timeout); nothing to answer
