@@ -9,7 +9,8 @@ __version__ = "0.1.0"
 
 def reset_caches() -> None:
     """Forget cached settings and AWS clients (tests and the local runner change the environment)."""
-    from bedrock_jobs import aws_clients, config
+    from bedrock_jobs import aws_clients, batch, config
 
     config.get_settings.cache_clear()
     aws_clients.clear()
+    batch.forget_queue_urls()

@@ -25,7 +25,7 @@ _session: boto3.session.Session | None = None
 DEFAULT_CONFIG = Config(
     connect_timeout=2,
     read_timeout=5,
-    retries={"mode": "standard", "max_attempts": 3},
+    retries={"mode": "standard", "total_max_attempts": 3},
     # Lambda runs up to MAX_CONCURRENT_RECORDS threads that share one client per service.
     max_pool_connections=50,
 )
@@ -53,7 +53,7 @@ def bedrock_runtime(connect_timeout: float, read_timeout: float, max_attempts: i
         "bedrock-runtime",
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,
-        retries={"mode": "standard", "max_attempts": max_attempts},
+        retries={"mode": "standard", "total_max_attempts": max_attempts},
     )
 
 

@@ -75,10 +75,16 @@ def queue_url_from_arn(queue_arn: str) -> str:
     return url
 
 
-def backoff_seconds(receive_count: int, base: int, cap: int, rng: Callable[[], float] = random.random) -> int:
+def forget_queue_urls() -> None:
+    with _queue_urls_lock:
+        _queue_urls.clear()
+
+
+def backoff_seconds(receive_count: int, base: int, cap: int, rng: Callable[[], float] | None = None) -> int:
     """Exponential backoff with "equal jitter": between half and all of ``base × 2^(n−1)``, capped."""
     ceiling = min(cap, base * 2 ** max(0, receive_count - 1))
-    return int(ceiling / 2 + rng() * ceiling / 2)
+    draw = (rng or random.random)()
+    return int(ceiling / 2 + draw * ceiling / 2)
 
 
 def delay_redelivery(record: dict[str, Any], seconds: int, logger: Any) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -32,7 +33,9 @@ def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = Non
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    batch = ConcurrentSqsBatchProcessor(max_workers=_job_processor().settings.max_concurrent_records,
-                                        logger=logger)
-    return process_partial_response(event=event, record_handler=record_handler, processor=batch,
-                                    context=context)
+    batch = ConcurrentSqsBatchProcessor(max_workers=_job_processor().settings.max_concurrent_records)
+    response = process_partial_response(event=event, record_handler=record_handler, processor=batch,
+                                        context=context)
+    metrics.add_metric(name="RecordsReceived", unit=MetricUnit.Count, value=len(event.get("Records", [])))
+    metrics.add_metric(name="RecordsRetried", unit=MetricUnit.Count, value=len(response["batchItemFailures"]))
+    return response

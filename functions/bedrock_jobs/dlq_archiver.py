@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -17,16 +18,16 @@ from bedrock_jobs.archive import archive_record
 from bedrock_jobs.batch import ConcurrentSqsBatchProcessor
 from bedrock_jobs.config import get_settings
 from bedrock_jobs.job_store import JobStore
-from bedrock_jobs.messages import job_id_hint
+from bedrock_jobs.messages import is_valid_job_id, job_id_hint, string_attribute
 from bedrock_jobs.notifications import page_on_call, publish_job_notice
 from bedrock_jobs.observability import emit_job_metrics, logger, metrics, tracer
 
 
 def _job_id(record: SQSRecord) -> str | None:
-    attribute = record.message_attributes.get("job_id")
-    if attribute and attribute.string_value:
-        return attribute.string_value
-    return job_id_hint(record.body)
+    attribute = string_attribute(record.raw_event, "job_id")
+    # Validated like the body's id: an id no job can have (e.g. too long for a DynamoDB key) would make
+    # every attempt fail after archiving, so the message would never leave the DLQ or page anyone.
+    return attribute if is_valid_job_id(attribute) else job_id_hint(record.body)
 
 
 def _reason(record: SQSRecord, job: dict[str, Any] | None) -> str:
@@ -75,6 +76,9 @@ def record_handler(record: SQSRecord) -> str:
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    batch = ConcurrentSqsBatchProcessor(max_workers=get_settings().max_concurrent_records, logger=logger)
-    return process_partial_response(event=event, record_handler=record_handler, processor=batch,
-                                    context=context)
+    batch = ConcurrentSqsBatchProcessor(max_workers=get_settings().max_concurrent_records)
+    response = process_partial_response(event=event, record_handler=record_handler, processor=batch,
+                                        context=context)
+    archived = len(event.get("Records", [])) - len(response["batchItemFailures"])
+    metrics.add_metric(name="MessagesArchived", unit=MetricUnit.Count, value=archived)
+    return response

@@ -27,7 +27,7 @@ from bedrock_jobs.errors import (
     RetryableJobError,
 )
 from bedrock_jobs.job_store import Claim, ClaimOutcome, JobStore
-from bedrock_jobs.messages import JobMessage, job_id_hint, parse_job_message
+from bedrock_jobs.messages import JobMessage, job_id_hint, parse_job_message, string_attribute
 from bedrock_jobs.model_client import ModelClient, build_converse_request
 from bedrock_jobs.notifications import page_on_call, publish_job_notice
 from bedrock_jobs.observability import emit_job_metrics, logger, tracer
@@ -44,8 +44,7 @@ class RecordOutcome:
 
 
 def _correlation_id(record: SQSRecord, message: JobMessage | None) -> str:
-    attribute = record.message_attributes.get("correlation_id")
-    from_attribute = attribute.string_value if attribute else None
+    from_attribute = string_attribute(record.raw_event, "correlation_id")
     return (message.correlation_id if message else None) or from_attribute or record.message_id
 
 
@@ -80,7 +79,11 @@ class JobProcessor:
         except PermanentJobError as exc:
             return self._fail_permanently(record, message, exc.reason)
         except Exception as exc:
-            reason = exc.reason if isinstance(exc, RetryableJobError) else f"unexpected {type(exc).__name__}"
+            if isinstance(exc, RetryableJobError):
+                reason = exc.reason
+            else:
+                reason = f"unexpected {type(exc).__name__}"
+                logger.exception("unexpected error; the record will be retried")
             if claim and claim.token and message:
                 self._release(message.job_id, claim.token, reason)
             self._schedule_retry(record, exc)

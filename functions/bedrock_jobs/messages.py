@@ -120,6 +120,13 @@ def parse_job_message(body: str, default_task: str) -> JobMessage:
     return _from_spec_shape(data)
 
 
+def string_attribute(record: dict[str, Any], name: str) -> str | None:
+    """A String message attribute of a raw Lambda SQS record (``{"stringValue", "dataType"}``)."""
+    attribute = (record.get("messageAttributes") or {}).get(name) or {}
+    value = attribute.get("stringValue")
+    return value if isinstance(value, str) and value else None
+
+
 def job_id_hint(body: str) -> str | None:
     """Best-effort job id from a body that failed validation, so its job can still be marked failed."""
     try:

@@ -25,12 +25,20 @@ class PayloadStore:
     def s3(self) -> Any:
         return self._s3 or aws_clients.client("s3")
 
-    def _put(self, key: str, text: str, content_type: str) -> str:
+    def _uri(self, key: str) -> str:
         if not self.bucket:
             raise RetryableJobError("PAYLOAD_BUCKET is not configured; cannot store a large payload")
+        return f"s3://{self.bucket}/{key}"
+
+    def _put(self, key: str, text: str, content_type: str) -> str:
+        uri = self._uri(key)
         self.s3.put_object(Bucket=self.bucket, Key=key, Body=text.encode("utf-8"),
                            ContentType=content_type)
-        return f"s3://{self.bucket}/{key}"
+        return uri
+
+    def document_uri(self, job_id: str) -> str:
+        """Where ``put_document`` stores a job's document (known before the upload happens)."""
+        return self._uri(f"{DOCUMENTS_PREFIX}{job_id}")
 
     def put_document(self, job_id: str, document: str) -> str:
         return self._put(f"{DOCUMENTS_PREFIX}{job_id}", document, "text/plain; charset=utf-8")

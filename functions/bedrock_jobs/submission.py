@@ -26,7 +26,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from bedrock_jobs import aws_clients
 from bedrock_jobs.config import Settings, get_settings
-from bedrock_jobs.errors import InvalidJobRequest
+from bedrock_jobs.errors import InvalidJobRequest, RetryableJobError
 from bedrock_jobs.job_store import JobStore, utc_now
 from bedrock_jobs.messages import JobMessage
 from bedrock_jobs.payload_store import PayloadStore
@@ -186,7 +186,7 @@ class JobSubmitter:
     def _prepare_safely(self, request: JobRequest) -> _Prepared | SubmitResult:
         try:
             return self._prepare(request)
-        except (ClientError, BotoCoreError) as exc:
+        except (ClientError, BotoCoreError, RetryableJobError) as exc:
             return SubmitResult(None, None, error=f"could not store the job: {type(exc).__name__}",
                                 status_code=503)
 
@@ -229,7 +229,9 @@ class JobSubmitter:
         document_uri = None
         document: str | None = request.document
         if len(request.document.encode("utf-8")) > self.settings.inline_document_max_bytes:
-            document_uri = self.payloads.put_document(job_id, request.document)
+            # Only the URI now: the upload waits until this request owns the job id (below), so a
+            # repeated or conflicting idempotency key never overwrites the existing job's document.
+            document_uri = self.payloads.document_uri(job_id)
             document = None
         submitted_at = utc_now()
         record = {
@@ -241,9 +243,13 @@ class JobSubmitter:
             "idempotency_key": request.idempotency_key, "request_sha256": request.fingerprint,
         }
         if not self.store.create_pending(record):
-            if document_uri and not request.idempotency_key:
-                self.payloads.delete(document_uri)
             return self._existing(job_id, request)
+        if document_uri:
+            try:
+                self.payloads.put_document(job_id, request.document)
+            except BaseException:
+                self.store.delete_pending(job_id)
+                raise
         message = JobMessage(job_id=job_id, task=request.task, document=document, document_uri=document_uri,
                              labels=request.labels, model_id=request.model_id,
                              metadata=request.metadata or {}, correlation_id=correlation_id,

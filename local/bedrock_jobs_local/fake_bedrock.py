@@ -109,6 +109,9 @@ class FakeBedrock:
         self._lock = threading.Lock()
         self.calls: list[ConverseCall] = []
         self._server: ThreadingHTTPServer | None = None
+        self._in_flight = 0
+        # Highest number of requests being answered at the same moment: proves callers run in parallel.
+        self.max_in_flight = 0
         self._thread: threading.Thread | None = None
 
     # -- lifecycle -------------------------------------------------------------------------------
@@ -205,9 +208,22 @@ class FakeBedrock:
         doc_match = _DOCUMENT.search(prompt)
         document = doc_match.group(1) if doc_match else prompt
         metadata = body.get("requestMetadata") or {}
-        job_id, task = metadata.get("job_id"), metadata.get("task")
 
+        with self._lock:
+            self._in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self._in_flight)
+        try:
+            self._answer(request, model_id, body, prompt, document, metadata)
+        finally:
+            with self._lock:
+                self._in_flight -= 1
+
+    def _answer(self, request: BaseHTTPRequestHandler, model_id: str, body: dict[str, Any], prompt: str,
+                document: str, metadata: dict[str, Any]) -> None:
+        job_id, task = metadata.get("job_id"), metadata.get("task")
         outcome = self._choose_outcome(document)
+        # Recorded on arrival: a caller that times out has still made the call.
+        self._record(model_id, job_id, task, outcome, _ERRORS.get(outcome, (200,))[0], document)
         delay = self.config.latency_seconds
         if self.config.latency_jitter_seconds:
             with self._lock:
@@ -220,7 +236,6 @@ class FakeBedrock:
         status = 200
         if outcome in _ERRORS:
             status, error_type, message = _ERRORS[outcome]
-            self._record(model_id, job_id, task, outcome, status, document)
             self._send(request, status, {"message": message}, error_type)
             return
         if outcome == "guardrail":
@@ -233,7 +248,6 @@ class FakeBedrock:
             else:
                 text = summarize(document, max_chars=int(metadata.get("summary_chars", 280)))
             stop_reason = "end_turn"
-        self._record(model_id, job_id, task, outcome, status, document)
         in_tokens = _token_count(prompt + "".join(b.get("text", "") for b in body.get("system", [])))
         out_tokens = _token_count(text)
         self._send(
