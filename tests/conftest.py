@@ -4,26 +4,27 @@ the Terraform module creates, with the Lambda environment variables pointing at 
 from __future__ import annotations
 
 import json
+import logging
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import logging
-
 import boto3
 import pytest
 import requests
-from moto.server import ThreadedMotoServer
-
 from bedrock_jobs_local.fake_bedrock import FakeBedrock
+from moto.server import ThreadedMotoServer
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"  # moto's default account id, not a real one
 
 # Tests never reach AWS: fake credentials so no real profile is ever picked up.
-for _name, _value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing"),
-                      ("AWS_DEFAULT_REGION", REGION)):
+for _name, _value in (
+    ("AWS_ACCESS_KEY_ID", "testing"),
+    ("AWS_SECRET_ACCESS_KEY", "testing"),
+    ("AWS_DEFAULT_REGION", REGION),
+):
     os.environ[_name] = _value
 os.environ.pop("AWS_PROFILE", None)
 os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
@@ -80,40 +81,70 @@ class AwsResources:
     def archived(self) -> list[dict[str, Any]]:
         s3 = self.client("s3")
         objects = s3.list_objects_v2(Bucket=self.archive_bucket, Prefix="failed/").get("Contents", [])
-        return [json.loads(s3.get_object(Bucket=self.archive_bucket, Key=o["Key"])["Body"].read())
-                | {"_key": o["Key"]} for o in objects]
+        return [
+            json.loads(s3.get_object(Bucket=self.archive_bucket, Key=o["Key"])["Body"].read())
+            | {"_key": o["Key"]}
+            for o in objects
+        ]
 
 
-def create_resources(endpoint: str, *, fifo: bool = False, max_receive_count: int = 3,
-                     visibility_timeout: int = 305) -> AwsResources:
+def create_resources(
+    endpoint: str, *, fifo: bool = False, max_receive_count: int = 3, visibility_timeout: int = 305
+) -> AwsResources:
     session = boto3.session.Session(region_name=REGION)
     ddb = session.client("dynamodb", endpoint_url=endpoint)
     sqs = session.client("sqs", endpoint_url=endpoint)
     s3 = session.client("s3", endpoint_url=endpoint)
     sns = session.client("sns", endpoint_url=endpoint)
-    ddb.create_table(TableName="jobs", BillingMode="PAY_PER_REQUEST",
-                     KeySchema=[{"AttributeName": "job_id", "KeyType": "HASH"}],
-                     AttributeDefinitions=[{"AttributeName": "job_id", "AttributeType": "S"}])
+    ddb.create_table(
+        TableName="jobs",
+        BillingMode="PAY_PER_REQUEST",
+        KeySchema=[{"AttributeName": "job_id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "job_id", "AttributeType": "S"}],
+    )
     suffix = ".fifo" if fifo else ""
     fifo_attrs = {"FifoQueue": "true"} if fifo else {}
     dlq_url = sqs.create_queue(QueueName=f"jobs-dlq{suffix}", Attributes=fifo_attrs)["QueueUrl"]
-    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    queue_url = sqs.create_queue(QueueName=f"jobs{suffix}", Attributes={
-        **fifo_attrs, "VisibilityTimeout": str(visibility_timeout),
-        "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": max_receive_count}),
-    })["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    queue_url = sqs.create_queue(
+        QueueName=f"jobs{suffix}",
+        Attributes={
+            **fifo_attrs,
+            "VisibilityTimeout": str(visibility_timeout),
+            "RedrivePolicy": json.dumps(
+                {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": max_receive_count}
+            ),
+        },
+    )["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
     for bucket in ("payloads", "archive"):
         s3.create_bucket(Bucket=bucket)
     topics, inboxes = {}, {}
     for name in ("alerts", "results"):
         topics[name] = sns.create_topic(Name=name)["TopicArn"]
         inboxes[name] = sqs.create_queue(QueueName=f"{name}-inbox")["QueueUrl"]
-        inbox_arn = sqs.get_queue_attributes(QueueUrl=inboxes[name],
-                                             AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        inbox_arn = sqs.get_queue_attributes(QueueUrl=inboxes[name], AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
         sns.subscribe(TopicArn=topics[name], Protocol="sqs", Endpoint=inbox_arn)
-    return AwsResources(endpoint, "jobs", queue_url, queue_arn, dlq_url, dlq_arn, "payloads", "archive",
-                        topics["alerts"], topics["results"], inboxes["alerts"], inboxes["results"])
+    return AwsResources(
+        endpoint,
+        "jobs",
+        queue_url,
+        queue_arn,
+        dlq_url,
+        dlq_arn,
+        "payloads",
+        "archive",
+        topics["alerts"],
+        topics["results"],
+        inboxes["alerts"],
+        inboxes["results"],
+    )
 
 
 def lambda_environment(aws: AwsResources, model_endpoint: str) -> dict[str, str]:
@@ -149,8 +180,12 @@ def _reset_moto(endpoint: str) -> None:
 
 
 @pytest.fixture
-def aws_env(moto_endpoint: str, fake_bedrock: FakeBedrock, monkeypatch: pytest.MonkeyPatch,
-            request: pytest.FixtureRequest) -> Iterator[AwsResources]:
+def aws_env(
+    moto_endpoint: str,
+    fake_bedrock: FakeBedrock,
+    monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
+) -> Iterator[AwsResources]:
     """Fresh AWS resources and a Lambda-like environment for the handlers.
 
     Parametrize indirectly with ``{"fifo": True}`` for a FIFO main queue and DLQ."""

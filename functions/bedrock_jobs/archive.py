@@ -19,8 +19,9 @@ def archive_key(message_id: str, archived_at: datetime) -> str:
     return f"{ARCHIVE_PREFIX}{archived_at:%Y/%m/%d}/{message_id}.json"
 
 
-def archive_record(bucket: str, record: dict[str, Any], *, reason: str, job_id: str | None,
-                   archived_by: str) -> str:
+def archive_record(
+    bucket: str, record: dict[str, Any], *, reason: str, job_id: str | None, archived_by: str
+) -> str:
     """Write ``record`` (a raw Lambda SQS record) to the archive; returns its ``s3://`` URI."""
     archived_at = datetime.now(UTC)
     message_id = record.get("messageId") or "unknown"
@@ -39,7 +40,9 @@ def archive_record(bucket: str, record: dict[str, Any], *, reason: str, job_id: 
     }
     key = archive_key(message_id, archived_at)
     aws_clients.client("s3").put_object(
-        Bucket=bucket, Key=key, Body=json.dumps(document, ensure_ascii=False).encode("utf-8"),
+        Bucket=bucket,
+        Key=key,
+        Body=json.dumps(document, ensure_ascii=False).encode("utf-8"),
         ContentType="application/json",
     )
     return f"s3://{bucket}/{key}"

@@ -40,12 +40,17 @@ class ConcurrentSqsBatchProcessor(BatchProcessor):
         groups: dict[str, list[dict]] = {}
         for record in self.records:
             attributes = record.get("attributes") or {}
-            groups.setdefault(attributes.get("MessageGroupId") or record.get("messageId", ""), []).append(record)
+            groups.setdefault(attributes.get("MessageGroupId") or record.get("messageId", ""), []).append(
+                record
+            )
         if len(self.records) <= 1 or self.max_workers <= 1:
             return [result for group in groups.values() for result in self._process_group(group)]
-        with ThreadPoolExecutor(max_workers=min(self.max_workers, len(groups)),
-                                thread_name_prefix="record") as pool:
-            return [result for results in pool.map(self._process_group, groups.values()) for result in results]
+        with ThreadPoolExecutor(
+            max_workers=min(self.max_workers, len(groups)), thread_name_prefix="record"
+        ) as pool:
+            return [
+                result for results in pool.map(self._process_group, groups.values()) for result in results
+            ]
 
     def _process_group(self, records: list[dict]) -> list[tuple]:
         results: list[tuple] = []

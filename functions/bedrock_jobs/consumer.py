@@ -34,8 +34,9 @@ def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = Non
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     batch = ConcurrentSqsBatchProcessor(max_workers=_job_processor().settings.max_concurrent_records)
-    response = process_partial_response(event=event, record_handler=record_handler, processor=batch,
-                                        context=context)
+    response = process_partial_response(
+        event=event, record_handler=record_handler, processor=batch, context=context
+    )
     metrics.add_metric(name="RecordsReceived", unit=MetricUnit.Count, value=len(event.get("Records", [])))
     metrics.add_metric(name="RecordsRetried", unit=MetricUnit.Count, value=len(response["batchItemFailures"]))
     return response

@@ -48,25 +48,48 @@ def record_handler(record: SQSRecord) -> str:
     logger.thread_safe_clear_keys()
     logger.thread_safe_append_keys(message_id=record.message_id, job_id=job_id)
 
-    archive_uri = archive_record(settings.archive_bucket or "", record.raw_event, reason=reason,
-                                 job_id=job_id, archived_by="dlq_archiver")
+    archive_uri = archive_record(
+        settings.archive_bucket or "",
+        record.raw_event,
+        reason=reason,
+        job_id=job_id,
+        archived_by="dlq_archiver",
+    )
     marked = False
     if store and job_id:
         marked = store.mark_failed(job_id, reason, {"archive_uri": archive_uri})
-    page_on_call(settings.alerts_topic_arn, job_id=job_id, reason=reason, archive_uri=archive_uri,
-                 source_queue=record.event_source_arn, message_id=record.message_id,
-                 receive_count=record.attributes.approximate_receive_count)
-    logger.warning("dead-lettered message archived", extra={
-        "archive_uri": archive_uri, "reason": reason,
-        "job_marked_failed": marked, "job_already_complete": bool(job_id and store and not marked),
-    })
+    page_on_call(
+        settings.alerts_topic_arn,
+        job_id=job_id,
+        reason=reason,
+        archive_uri=archive_uri,
+        source_queue=record.event_source_arn,
+        message_id=record.message_id,
+        receive_count=record.attributes.approximate_receive_count,
+    )
+    logger.warning(
+        "dead-lettered message archived",
+        extra={
+            "archive_uri": archive_uri,
+            "reason": reason,
+            "job_marked_failed": marked,
+            "job_already_complete": bool(job_id and store and not marked),
+        },
+    )
     if marked:
         task = (job or {}).get("task", "unknown")
         emit_job_metrics(task=task, model_id=(job or {}).get("model_id"), outcome="failed")
         try:
-            publish_job_notice(settings.results_topic_arn, {**(job or {}), "job_id": job_id,
-                                                            "status": "failed", "error": reason,
-                                                            "archive_uri": archive_uri})
+            publish_job_notice(
+                settings.results_topic_arn,
+                {
+                    **(job or {}),
+                    "job_id": job_id,
+                    "status": "failed",
+                    "error": reason,
+                    "archive_uri": archive_uri,
+                },
+            )
         except Exception as exc:  # the page went out; a missing fan-out notice must not re-archive
             logger.warning("results notice failed", extra={"error": str(exc)})
     return archive_uri
@@ -77,8 +100,9 @@ def record_handler(record: SQSRecord) -> str:
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     batch = ConcurrentSqsBatchProcessor(max_workers=get_settings().max_concurrent_records)
-    response = process_partial_response(event=event, record_handler=record_handler, processor=batch,
-                                        context=context)
+    response = process_partial_response(
+        event=event, record_handler=record_handler, processor=batch, context=context
+    )
     archived = len(event.get("Records", [])) - len(response["batchItemFailures"])
     metrics.add_metric(name="MessagesArchived", unit=MetricUnit.Count, value=archived)
     return response

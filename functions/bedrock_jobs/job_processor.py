@@ -58,8 +58,11 @@ class JobProcessor:
     @property
     def model(self) -> ModelClient:
         s = self.settings
-        return ModelClient(aws_clients.bedrock_runtime(
-            s.bedrock_connect_timeout_seconds, s.bedrock_read_timeout_seconds, s.bedrock_max_attempts))
+        return ModelClient(
+            aws_clients.bedrock_runtime(
+                s.bedrock_connect_timeout_seconds, s.bedrock_read_timeout_seconds, s.bedrock_max_attempts
+            )
+        )
 
     # -- entry point -----------------------------------------------------------------------------
     def process(self, record: SQSRecord, lambda_context: Any | None = None) -> RecordOutcome:
@@ -70,8 +73,9 @@ class JobProcessor:
         try:
             self._check_deadline(lambda_context)
             message = parse_job_message(record.body, self.settings.default_task)
-            logger.thread_safe_append_keys(job_id=message.job_id, task=message.task,
-                                           correlation_id=_correlation_id(record, message))
+            logger.thread_safe_append_keys(
+                job_id=message.job_id, task=message.task, correlation_id=_correlation_id(record, message)
+            )
             claim = self._claim(message, lambda_context)
             if claim.outcome is not ClaimOutcome.CLAIMED:
                 return self._skip(message, claim)
@@ -105,25 +109,36 @@ class JobProcessor:
         task = self.settings.tasks.get(message.task)
         if task is None:
             raise PermanentJobError(
-                f"unknown task {message.task!r}; configured: {', '.join(sorted(self.settings.tasks))}")
+                f"unknown task {message.task!r}; configured: {', '.join(sorted(self.settings.tasks))}"
+            )
         if task.requires_labels and not message.labels:
             raise PermanentJobError(f"task {message.task!r} needs a non-empty 'labels' list")
         remaining = lambda_context.get_remaining_time_in_millis() / 1000 if lambda_context else 900
         lease = max(self.settings.job_lease_seconds, remaining + LEASE_MARGIN_SECONDS)
         model_id = message.model_id or task.model_id or self.settings.model_id
-        claim = self.store.claim(message.job_id, lease, defaults={
-            "task": message.task, "model_id": model_id, "labels": message.labels,
-            "metadata": message.metadata, "correlation_id": message.correlation_id,
-            "submitted_at": message.submitted_at, "document_uri": message.document_uri,
-        })
+        claim = self.store.claim(
+            message.job_id,
+            lease,
+            defaults={
+                "task": message.task,
+                "model_id": model_id,
+                "labels": message.labels,
+                "metadata": message.metadata,
+                "correlation_id": message.correlation_id,
+                "submitted_at": message.submitted_at,
+                "document_uri": message.document_uri,
+            },
+        )
         if claim.outcome is ClaimOutcome.IN_PROGRESS:
             raise JobInProgressError("another invocation is processing this job")
         return claim
 
     def _skip(self, message: JobMessage, claim: Claim) -> RecordOutcome:
         # A duplicate delivery of a finished job: acknowledge it, never call the model again.
-        logger.info("duplicate delivery of a finished job; acknowledged",
-                    extra={"job_status": claim.job.get("status")})
+        logger.info(
+            "duplicate delivery of a finished job; acknowledged",
+            extra={"job_status": claim.job.get("status")},
+        )
         return RecordOutcome(message.job_id, "duplicate")
 
     @tracer.capture_method(capture_response=False)
@@ -141,9 +156,12 @@ class JobProcessor:
         text = task.normalise_output(result.text, message.labels)
 
         fields: dict[str, Any] = {
-            "model_id": result.model_id, "input_tokens": result.input_tokens,
-            "output_tokens": result.output_tokens, "stop_reason": result.stop_reason,
-            "latency_ms": result.latency_ms, "result_bytes": len(text.encode("utf-8")),
+            "model_id": result.model_id,
+            "input_tokens": result.input_tokens,
+            "output_tokens": result.output_tokens,
+            "stop_reason": result.stop_reason,
+            "latency_ms": result.latency_ms,
+            "result_bytes": len(text.encode("utf-8")),
         }
         if fields["result_bytes"] > self.settings.inline_result_max_bytes:
             fields["result_uri"] = self.payloads.put_result(message.job_id, text)
@@ -153,13 +171,24 @@ class JobProcessor:
             # Our lease expired and another invocation took over; its outcome stands.
             logger.warning("lease lost before completion; result not stored")
             return RecordOutcome(message.job_id, "duplicate")
-        logger.info("job complete", extra={"model_id": result.model_id, "latency_ms": result.latency_ms,
-                                           "input_tokens": result.input_tokens,
-                                           "output_tokens": result.output_tokens,
-                                           "stop_reason": result.stop_reason})
-        emit_job_metrics(task=message.task, model_id=result.model_id, outcome="complete",
-                         latency_ms=result.latency_ms, input_tokens=result.input_tokens,
-                         output_tokens=result.output_tokens)
+        logger.info(
+            "job complete",
+            extra={
+                "model_id": result.model_id,
+                "latency_ms": result.latency_ms,
+                "input_tokens": result.input_tokens,
+                "output_tokens": result.output_tokens,
+                "stop_reason": result.stop_reason,
+            },
+        )
+        emit_job_metrics(
+            task=message.task,
+            model_id=result.model_id,
+            outcome="complete",
+            latency_ms=result.latency_ms,
+            input_tokens=result.input_tokens,
+            output_tokens=result.output_tokens,
+        )
         self._notify({**claim.job, **fields, "status": "complete"})
         return RecordOutcome(message.job_id, "complete")
 
@@ -167,22 +196,42 @@ class JobProcessor:
         job_id = message.job_id if message else job_id_hint(record.body)
         # Archive first: if this write fails the exception makes the record a batch item failure,
         # so the message stays on the queue (and eventually reaches the DLQ archiver).
-        archive_uri = archive_record(self.settings.archive_bucket or "", record.raw_event, reason=reason,
-                                     job_id=job_id, archived_by="consumer")
-        logger.warning("job failed permanently; message archived",
-                       extra={"reason": reason, "archive_uri": archive_uri})
+        archive_uri = archive_record(
+            self.settings.archive_bucket or "",
+            record.raw_event,
+            reason=reason,
+            job_id=job_id,
+            archived_by="consumer",
+        )
+        logger.warning(
+            "job failed permanently; message archived", extra={"reason": reason, "archive_uri": archive_uri}
+        )
         if job_id:
-            self.store.mark_failed(job_id, reason, {"archive_uri": archive_uri,
-                                                    "task": message.task if message else None})
+            self.store.mark_failed(
+                job_id, reason, {"archive_uri": archive_uri, "task": message.task if message else None}
+            )
         task = message.task if message else "unknown"
         emit_job_metrics(task=task, model_id=message.model_id if message else None, outcome="failed")
-        self._best_effort(page_on_call, self.settings.alerts_topic_arn, job_id=job_id, reason=reason,
-                          archive_uri=archive_uri, source_queue=record.event_source_arn,
-                          message_id=record.message_id,
-                          receive_count=record.attributes.approximate_receive_count)
+        self._best_effort(
+            page_on_call,
+            self.settings.alerts_topic_arn,
+            job_id=job_id,
+            reason=reason,
+            archive_uri=archive_uri,
+            source_queue=record.event_source_arn,
+            message_id=record.message_id,
+            receive_count=record.attributes.approximate_receive_count,
+        )
         if job_id:
-            self._notify({"job_id": job_id, "status": "failed", "task": task, "error": reason,
-                          "archive_uri": archive_uri})
+            self._notify(
+                {
+                    "job_id": job_id,
+                    "status": "failed",
+                    "task": task,
+                    "error": reason,
+                    "archive_uri": archive_uri,
+                }
+            )
         return RecordOutcome(job_id, "failed")
 
     def _release(self, job_id: str, token: str, reason: str) -> None:
@@ -195,10 +244,13 @@ class JobProcessor:
         delay = getattr(exc, "retry_after_seconds", None)
         if delay is None:
             receive_count = int(record.attributes.approximate_receive_count or 1)
-            delay = backoff_seconds(receive_count, self.settings.retry_base_delay_seconds,
-                                    self.settings.retry_max_delay_seconds)
-        logger.warning("record will be retried", extra={"error": str(exc), "retry_in_seconds": delay,
-                                                        "error_type": type(exc).__name__})
+            delay = backoff_seconds(
+                receive_count, self.settings.retry_base_delay_seconds, self.settings.retry_max_delay_seconds
+            )
+        logger.warning(
+            "record will be retried",
+            extra={"error": str(exc), "retry_in_seconds": delay, "error_type": type(exc).__name__},
+        )
         delay_redelivery(record.raw_event, delay, logger)
 
     def _notify(self, job: dict[str, Any]) -> None:

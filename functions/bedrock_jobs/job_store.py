@@ -107,11 +107,19 @@ class JobStore:
     def create_pending(self, job: dict[str, Any]) -> bool:
         """Write a new ``pending`` job; ``False`` if a job with that id already exists (never overwritten)."""
         now = utc_now()
-        record = {"status": PENDING, "created_at": now, "updated_at": now,
-                  "expires_at": self._expires_at(), **job}
+        record = {
+            "status": PENDING,
+            "created_at": now,
+            "updated_at": now,
+            "expires_at": self._expires_at(),
+            **job,
+        }
         try:
-            self.dynamodb.put_item(TableName=self.table_name, Item=_to_item(record),
-                                   ConditionExpression="attribute_not_exists(job_id)")
+            self.dynamodb.put_item(
+                TableName=self.table_name,
+                Item=_to_item(record),
+                ConditionExpression="attribute_not_exists(job_id)",
+            )
         except ClientError as exc:
             if _conditional_failed(exc):
                 return False
@@ -122,7 +130,8 @@ class JobStore:
         """Undo ``create_pending`` after the enqueue failed; a job already picked up is left alone."""
         try:
             self.dynamodb.delete_item(
-                TableName=self.table_name, Key={"job_id": {"S": job_id}},
+                TableName=self.table_name,
+                Key={"job_id": {"S": job_id}},
                 ConditionExpression="#s = :pending",
                 ExpressionAttributeNames={"#s": "status"},
                 ExpressionAttributeValues={":pending": {"S": PENDING}},
@@ -132,8 +141,9 @@ class JobStore:
                 raise
 
     def get(self, job_id: str) -> dict[str, Any] | None:
-        response = self.dynamodb.get_item(TableName=self.table_name, Key={"job_id": {"S": job_id}},
-                                          ConsistentRead=True)
+        response = self.dynamodb.get_item(
+            TableName=self.table_name, Key={"job_id": {"S": job_id}}, ConsistentRead=True
+        )
         item = response.get("Item")
         return _from_item(item) if item else None
 
@@ -145,14 +155,24 @@ class JobStore:
         token = uuid.uuid4().hex
         names = {"#s": "status"}
         values: dict[str, Any] = {
-            ":processing": PROCESSING, ":pending": PENDING, ":now_epoch": Decimal(str(round(now_epoch, 3))),
-            ":lease": Decimal(str(round(now_epoch + lease_seconds, 3))), ":now": now, ":token": token,
-            ":one": 1, ":zero": 0,
+            ":processing": PROCESSING,
+            ":pending": PENDING,
+            ":now_epoch": Decimal(str(round(now_epoch, 3))),
+            ":lease": Decimal(str(round(now_epoch + lease_seconds, 3))),
+            ":now": now,
+            ":token": token,
+            ":one": 1,
+            ":zero": 0,
         }
-        sets = ["#s = :processing", "lease_expires_at = :lease", "claim_token = :token",
-                "started_at = :now", "updated_at = :now",
-                "attempts = if_not_exists(attempts, :zero) + :one",
-                "created_at = if_not_exists(created_at, :now)"]
+        sets = [
+            "#s = :processing",
+            "lease_expires_at = :lease",
+            "claim_token = :token",
+            "started_at = :now",
+            "updated_at = :now",
+            "attempts = if_not_exists(attempts, :zero) + :one",
+            "created_at = if_not_exists(created_at, :now)",
+        ]
         expires_at = self._expires_at()
         if expires_at:
             values[":expires"] = expires_at
@@ -183,8 +203,9 @@ class JobStore:
             old = exc.response.get("Item")
             job = _from_item(old) if old else (self.get(job_id) or {})
             status = job.get("status")
-            outcome = {COMPLETE: ClaimOutcome.ALREADY_COMPLETE,
-                       FAILED: ClaimOutcome.ALREADY_FAILED}.get(status, ClaimOutcome.IN_PROGRESS)
+            outcome = {COMPLETE: ClaimOutcome.ALREADY_COMPLETE, FAILED: ClaimOutcome.ALREADY_FAILED}.get(
+                status, ClaimOutcome.IN_PROGRESS
+            )
             return Claim(outcome, job)
         return Claim(ClaimOutcome.CLAIMED, _from_item(response["Attributes"]), token)
 
@@ -198,7 +219,8 @@ class JobStore:
             expression += " REMOVE " + ", ".join(removes)
         try:
             self.dynamodb.update_item(
-                TableName=self.table_name, Key={"job_id": {"S": job_id}},
+                TableName=self.table_name,
+                Key={"job_id": {"S": job_id}},
                 UpdateExpression=expression,
                 ConditionExpression="claim_token = :token AND #s = :processing",
                 ExpressionAttributeNames=names,
@@ -218,15 +240,23 @@ class JobStore:
 
     def release(self, job_id: str, token: str, error: str) -> bool:
         """Give the lease back after a retryable failure so the next delivery can claim at once."""
-        return self._update_owned(job_id, token, {"status": PENDING, "last_error": error,
-                                                  "updated_at": utc_now()},
-                                  ["lease_expires_at", "claim_token"])
+        return self._update_owned(
+            job_id,
+            token,
+            {"status": PENDING, "last_error": error, "updated_at": utc_now()},
+            ["lease_expires_at", "claim_token"],
+        )
 
     def mark_failed(self, job_id: str, error: str, extra: dict[str, Any] | None = None) -> bool:
         """Fail a job (creating it if unknown); a ``complete`` job keeps its result. ``False`` if complete."""
         now = utc_now()
-        fields = {"status": FAILED, "error": error[:1000], "failed_at": now, "updated_at": now,
-                  **{k: v for k, v in (extra or {}).items() if v is not None}}
+        fields = {
+            "status": FAILED,
+            "error": error[:1000],
+            "failed_at": now,
+            "updated_at": now,
+            **{k: v for k, v in (extra or {}).items() if v is not None},
+        }
         names = {f"#a{i}": k for i, k in enumerate(fields)}
         names["#st"] = "status"
         values = {f":a{i}": v for i, v in enumerate(fields.values())}
@@ -240,7 +270,8 @@ class JobStore:
             sets.append("expires_at = if_not_exists(expires_at, :expires)")
         try:
             self.dynamodb.update_item(
-                TableName=self.table_name, Key={"job_id": {"S": job_id}},
+                TableName=self.table_name,
+                Key={"job_id": {"S": job_id}},
                 UpdateExpression="SET " + ", ".join(sets) + " REMOVE lease_expires_at, claim_token",
                 ConditionExpression="attribute_not_exists(job_id) OR #st <> :complete",
                 ExpressionAttributeNames=names,

@@ -37,8 +37,11 @@ class JobMessage:
     submitted_at: str | None = None
 
     def to_body(self) -> str:
-        return json.dumps({k: v for k, v in asdict(self).items() if v not in (None, {}, [])},
-                          ensure_ascii=False, separators=(",", ":"))
+        return json.dumps(
+            {k: v for k, v in asdict(self).items() if v not in (None, {}, [])},
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
 
 
 def parse_s3_uri(uri: str) -> tuple[str, str]:
@@ -87,8 +90,15 @@ def _from_spec_shape(body: dict[str, Any]) -> JobMessage:
         if value is not None and not isinstance(value, str):
             raise PermanentJobError(f"message field {name!r} must be a string")
         optional[name] = value or None
-    return JobMessage(job_id=job_id, task=task, document=document, document_uri=document_uri,
-                      labels=labels, metadata=metadata, **optional)
+    return JobMessage(
+        job_id=job_id,
+        task=task,
+        document=document,
+        document_uri=document_uri,
+        labels=labels,
+        metadata=metadata,
+        **optional,
+    )
 
 
 def _from_eventbridge(event: dict[str, Any], default_task: str) -> JobMessage:
@@ -101,9 +111,14 @@ def _from_eventbridge(event: dict[str, Any], default_task: str) -> JobMessage:
             raise PermanentJobError("S3 'Object Created' event without bucket name or object key")
         # EventBridge delivers S3 keys URL-encoded, like S3 event notifications.
         document_uri = f"s3://{bucket}/{unquote_plus(key)}"
-        return _from_spec_shape({**common, "task": detail.get("task") or default_task,
-                                 "document_uri": document_uri,
-                                 "metadata": {"source": "aws.s3", "bucket": bucket}})
+        return _from_spec_shape(
+            {
+                **common,
+                "task": detail.get("task") or default_task,
+                "document_uri": document_uri,
+                "metadata": {"source": "aws.s3", "bucket": bucket},
+            }
+        )
     return _from_spec_shape({**detail, **{k: v for k, v in common.items() if k not in detail}})
 
 
@@ -112,7 +127,9 @@ def parse_job_message(body: str, default_task: str) -> JobMessage:
     try:
         data = json.loads(body)
     except (TypeError, json.JSONDecodeError) as exc:
-        raise PermanentJobError(f"message body is not JSON: {exc.msg if hasattr(exc, 'msg') else exc}") from exc
+        raise PermanentJobError(
+            f"message body is not JSON: {exc.msg if hasattr(exc, 'msg') else exc}"
+        ) from exc
     if not isinstance(data, dict):
         raise PermanentJobError("message body must be a JSON object")
     if "detail-type" in data and "source" in data and "job_id" not in data:

@@ -22,24 +22,28 @@ from botocore.exceptions import (
 from bedrock_jobs.errors import PermanentJobError, RetryableJobError
 from bedrock_jobs.tasks import TaskDefinition
 
-RETRYABLE_ERROR_CODES = frozenset({
-    "ThrottlingException",
-    "TooManyRequestsException",
-    "ServiceUnavailableException",
-    "InternalServerException",
-    "ModelNotReadyException",
-    "ModelTimeoutException",
-    "ServiceQuotaExceededException",
-    "ModelErrorException",
-    "RequestTimeout",
-})
-PERMANENT_ERROR_CODES = frozenset({
-    "ValidationException",
-    "AccessDeniedException",
-    "ResourceNotFoundException",
-    "UnrecognizedClientException",
-    "ModelStreamErrorException",
-})
+RETRYABLE_ERROR_CODES = frozenset(
+    {
+        "ThrottlingException",
+        "TooManyRequestsException",
+        "ServiceUnavailableException",
+        "InternalServerException",
+        "ModelNotReadyException",
+        "ModelTimeoutException",
+        "ServiceQuotaExceededException",
+        "ModelErrorException",
+        "RequestTimeout",
+    }
+)
+PERMANENT_ERROR_CODES = frozenset(
+    {
+        "ValidationException",
+        "AccessDeniedException",
+        "ResourceNotFoundException",
+        "UnrecognizedClientException",
+        "ModelStreamErrorException",
+    }
+)
 # Stop reasons that mean the model refused to produce a usable answer; retrying gives the same result.
 PERMANENT_STOP_REASONS = frozenset({"guardrail_intervened", "content_filtered"})
 _NETWORK_ERRORS = (ReadTimeoutError, ConnectTimeoutError, EndpointConnectionError, ConnectionClosedError)
@@ -55,8 +59,9 @@ class ModelResult:
     model_id: str
 
 
-def build_converse_request(task: TaskDefinition, model_id: str, document: str, labels: list[str] | None,
-                           job_id: str) -> dict[str, Any]:
+def build_converse_request(
+    task: TaskDefinition, model_id: str, document: str, labels: list[str] | None, job_id: str
+) -> dict[str, Any]:
     request: dict[str, Any] = {
         "modelId": model_id,
         "messages": [{"role": "user", "content": [{"text": task.render_user_prompt(document, labels)}]}],

@@ -27,16 +27,40 @@ def publish_job_notice(topic_arn: str | None, job: dict[str, Any]) -> None:
     status = job.get("status", "")
     notice = {
         "event": f"job.{status}",
-        **{k: job.get(k) for k in ("job_id", "status", "task", "model_id", "result_uri", "error",
-                                   "input_tokens", "output_tokens", "stop_reason", "correlation_id",
-                                   "completed_at", "failed_at") if job.get(k) is not None},
+        **{
+            k: job.get(k)
+            for k in (
+                "job_id",
+                "status",
+                "task",
+                "model_id",
+                "result_uri",
+                "error",
+                "input_tokens",
+                "output_tokens",
+                "stop_reason",
+                "correlation_id",
+                "completed_at",
+                "failed_at",
+            )
+            if job.get(k) is not None
+        },
     }
-    _publish(topic_arn, f"bedrock-jobs: job {status}", notice,
-             {"status": status, "task": job.get("task", "")})
+    _publish(
+        topic_arn, f"bedrock-jobs: job {status}", notice, {"status": status, "task": job.get("task", "")}
+    )
 
 
-def page_on_call(topic_arn: str | None, *, job_id: str | None, reason: str, archive_uri: str,
-                 source_queue: str | None, message_id: str, receive_count: str | None = None) -> bool:
+def page_on_call(
+    topic_arn: str | None,
+    *,
+    job_id: str | None,
+    reason: str,
+    archive_uri: str,
+    source_queue: str | None,
+    message_id: str,
+    receive_count: str | None = None,
+) -> bool:
     """Alert on an archived failure; returns whether a page was sent."""
     if not topic_arn:
         return False
@@ -50,6 +74,10 @@ def page_on_call(topic_arn: str | None, *, job_id: str | None, reason: str, arch
         "receive_count": receive_count,
         "runbook": "README.md#runbook-archived-failure",
     }
-    _publish(topic_arn, f"bedrock-jobs: job {job_id or message_id} failed and was archived", alert,
-             {"event": "job.archived_failure"})
+    _publish(
+        topic_arn,
+        f"bedrock-jobs: job {job_id or message_id} failed and was archived",
+        alert,
+        {"event": "job.archived_failure"},
+    )
     return True

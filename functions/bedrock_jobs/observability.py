@@ -19,8 +19,15 @@ tracer = Tracer(service=SERVICE)
 metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
 
 
-def emit_job_metrics(*, task: str, model_id: str | None, outcome: str, latency_ms: int | None = None,
-                     input_tokens: int | None = None, output_tokens: int | None = None) -> None:
+def emit_job_metrics(
+    *,
+    task: str,
+    model_id: str | None,
+    outcome: str,
+    latency_ms: int | None = None,
+    input_tokens: int | None = None,
+    output_tokens: int | None = None,
+) -> None:
     """One EMF document per job, dimensioned by model and task.
 
     Each job gets its own ``EphemeralMetrics`` because records run in parallel threads and the shared

@@ -32,8 +32,7 @@ class PayloadStore:
 
     def _put(self, key: str, text: str, content_type: str) -> str:
         uri = self._uri(key)
-        self.s3.put_object(Bucket=self.bucket, Key=key, Body=text.encode("utf-8"),
-                           ContentType=content_type)
+        self.s3.put_object(Bucket=self.bucket, Key=key, Body=text.encode("utf-8"), ContentType=content_type)
         return uri
 
     def document_uri(self, job_id: str) -> str:
@@ -74,5 +73,6 @@ class PayloadStore:
 
     def presigned_url(self, uri: str, expires_in: int = 900) -> str:
         bucket, key = parse_s3_uri(uri)
-        return self.s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": key},
-                                              ExpiresIn=expires_in)
+        return self.s3.generate_presigned_url(
+            "get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=expires_in
+        )

@@ -37,8 +37,12 @@ app = APIGatewayHttpResolver()
 
 
 def _json(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
-    return Response(status_code=status, content_type=content_types.APPLICATION_JSON,
-                    body=json.dumps(body, default=str), headers=headers)
+    return Response(
+        status_code=status,
+        content_type=content_types.APPLICATION_JSON,
+        body=json.dumps(body, default=str),
+        headers=headers,
+    )
 
 
 def _error(status: int, message: str) -> Response:
@@ -70,10 +74,14 @@ def create_job() -> Response:
         return _error(503, "the job could not be queued; nothing was stored, please retry")
     if not result.ok:
         return _error(result.status_code, result.error or "rejected")
-    logger.info("job accepted", extra={"job_id": result.job_id, "task": request.task,
-                                       "created": result.created})
-    return _json(202, {"job_id": result.job_id, "status": result.status},
-                 headers={"x-correlation-id": correlation_id, "location": f"/jobs/{result.job_id}"})
+    logger.info(
+        "job accepted", extra={"job_id": result.job_id, "task": request.task, "created": result.created}
+    )
+    return _json(
+        202,
+        {"job_id": result.job_id, "status": result.status},
+        headers={"x-correlation-id": correlation_id, "location": f"/jobs/{result.job_id}"},
+    )
 
 
 @app.get("/jobs/<job_id>")
@@ -95,8 +103,11 @@ def get_job(job_id: str) -> Response:
 @app.not_found
 def not_found(_: Exception) -> Response:
     event = app.current_event
-    return _error(404, f"no route for {event.request_context.http.method} {event.path}; "
-                       "use POST /jobs or GET /jobs/{job_id}")
+    return _error(
+        404,
+        f"no route for {event.request_context.http.method} {event.path}; "
+        "use POST /jobs or GET /jobs/{job_id}",
+    )
 
 
 @app.exception_handler(InvalidJobRequest)

@@ -85,13 +85,16 @@ def validate_job_request(payload: Any, settings: Settings, correlation_id: str |
         raise InvalidJobRequest("request body must be a JSON object")
     unknown = set(payload) - ALLOWED_FIELDS
     if unknown:
-        raise InvalidJobRequest(f"unknown field(s): {', '.join(sorted(unknown))}; "
-                                f"allowed: {', '.join(sorted(ALLOWED_FIELDS))}")
+        raise InvalidJobRequest(
+            f"unknown field(s): {', '.join(sorted(unknown))}; allowed: {', '.join(sorted(ALLOWED_FIELDS))}"
+        )
     task = payload.get("task")
     if not isinstance(task, str) or not task:
         raise InvalidJobRequest("'task' is required and must be a string")
     if task not in settings.tasks:
-        raise InvalidJobRequest(f"unknown task {task!r}; expected one of: {', '.join(sorted(settings.tasks))}")
+        raise InvalidJobRequest(
+            f"unknown task {task!r}; expected one of: {', '.join(sorted(settings.tasks))}"
+        )
     document = payload.get("document")
     if not isinstance(document, str):
         raise InvalidJobRequest("'document' is required and must be a string")
@@ -100,7 +103,8 @@ def validate_job_request(payload: Any, settings: Settings, correlation_id: str |
     size = len(document.encode("utf-8"))
     if size > settings.max_document_bytes:
         raise InvalidJobRequest(
-            f"'document' is {size} bytes; the limit is {settings.max_document_bytes} bytes", status_code=413)
+            f"'document' is {size} bytes; the limit is {settings.max_document_bytes} bytes", status_code=413
+        )
     labels = payload.get("labels")
     if labels is not None:
         if not isinstance(labels, list) or not all(isinstance(x, str) and x.strip() for x in labels):
@@ -122,8 +126,15 @@ def validate_job_request(payload: Any, settings: Settings, correlation_id: str |
     key = payload.get("idempotency_key")
     if key is not None and (not isinstance(key, str) or not 1 <= len(key) <= 256):
         raise InvalidJobRequest("'idempotency_key' must be a string of 1-256 characters")
-    return JobRequest(task=task, document=document, labels=labels, model_id=model_id, metadata=metadata,
-                      idempotency_key=key, correlation_id=correlation_id)
+    return JobRequest(
+        task=task,
+        document=document,
+        labels=labels,
+        model_id=model_id,
+        metadata=metadata,
+        idempotency_key=key,
+        correlation_id=correlation_id,
+    )
 
 
 @dataclass
@@ -171,14 +182,15 @@ class JobSubmitter:
                 results[i] = SubmitResult(None, None, error=r.message, status_code=r.status_code)
         # Records and uploads are independent per job, so they go in parallel.
         with ThreadPoolExecutor(max_workers=min(8, max(1, len(valid)))) as pool:
-            for (i, _), prepared in zip(valid, pool.map(lambda item: self._prepare_safely(item[1]), valid),
-                                        strict=True):
+            for (i, _), prepared in zip(
+                valid, pool.map(lambda item: self._prepare_safely(item[1]), valid), strict=True
+            ):
                 if isinstance(prepared, SubmitResult):
                     results[i] = prepared
                 else:
                     ready.append((i, prepared))
         for start in range(0, len(ready), SEND_BATCH_SIZE):
-            chunk = ready[start:start + SEND_BATCH_SIZE]
+            chunk = ready[start : start + SEND_BATCH_SIZE]
             for i, outcome in self._send_batch(chunk).items():
                 results[i] = outcome
         return [r or SubmitResult(None, None, error="not processed", status_code=500) for r in results]
@@ -187,8 +199,9 @@ class JobSubmitter:
         try:
             return self._prepare(request)
         except (ClientError, BotoCoreError, RetryableJobError) as exc:
-            return SubmitResult(None, None, error=f"could not store the job: {type(exc).__name__}",
-                                status_code=503)
+            return SubmitResult(
+                None, None, error=f"could not store the job: {type(exc).__name__}", status_code=503
+            )
 
     def _send_batch(self, chunk: list[tuple[int, _Prepared]]) -> dict[int, SubmitResult]:
         pending = {str(n): item for n, item in enumerate(chunk)}
@@ -199,7 +212,9 @@ class JobSubmitter:
                 break
             if attempt:
                 time.sleep(min(2.0, 0.1 * 2**attempt))
-            entries = [{"Id": entry_id, **prepared.send_kwargs} for entry_id, (_, prepared) in pending.items()]
+            entries = [
+                {"Id": entry_id, **prepared.send_kwargs} for entry_id, (_, prepared) in pending.items()
+            ]
             try:
                 response = self.sqs.send_message_batch(QueueUrl=self.settings.queue_url, Entries=entries)
             except (ClientError, BotoCoreError) as exc:
@@ -214,12 +229,20 @@ class JobSubmitter:
                     # Retrying a sender fault gives the same answer.
                     i, prepared = pending.pop(failed["Id"])
                     self._roll_back(prepared)
-                    outcomes[i] = SubmitResult(prepared.job_id, None, status_code=400,
-                                               error=f"SQS rejected the message: {failed.get('Code')}")
+                    outcomes[i] = SubmitResult(
+                        prepared.job_id,
+                        None,
+                        status_code=400,
+                        error=f"SQS rejected the message: {failed.get('Code')}",
+                    )
         for entry_id, (i, prepared) in pending.items():
             self._roll_back(prepared)
-            outcomes[i] = SubmitResult(prepared.job_id, None, status_code=503,
-                                       error=f"could not enqueue: {last_error.get(entry_id, 'error')}")
+            outcomes[i] = SubmitResult(
+                prepared.job_id,
+                None,
+                status_code=503,
+                error=f"could not enqueue: {last_error.get(entry_id, 'error')}",
+            )
         return outcomes
 
     # -- shared steps ----------------------------------------------------------------------------
@@ -235,12 +258,19 @@ class JobSubmitter:
             document = None
         submitted_at = utc_now()
         record = {
-            "job_id": job_id, "task": request.task,
-            "model_id": request.model_id or self.settings.tasks[request.task].model_id or self.settings.model_id,
-            "labels": request.labels, "metadata": request.metadata or None,
-            "correlation_id": correlation_id, "submitted_at": submitted_at,
-            "document_uri": document_uri, "document_bytes": len(request.document.encode("utf-8")),
-            "idempotency_key": request.idempotency_key, "request_sha256": request.fingerprint,
+            "job_id": job_id,
+            "task": request.task,
+            "model_id": request.model_id
+            or self.settings.tasks[request.task].model_id
+            or self.settings.model_id,
+            "labels": request.labels,
+            "metadata": request.metadata or None,
+            "correlation_id": correlation_id,
+            "submitted_at": submitted_at,
+            "document_uri": document_uri,
+            "document_bytes": len(request.document.encode("utf-8")),
+            "idempotency_key": request.idempotency_key,
+            "request_sha256": request.fingerprint,
         }
         if not self.store.create_pending(record):
             return self._existing(job_id, request)
@@ -250,16 +280,26 @@ class JobSubmitter:
             except BaseException:
                 self.store.delete_pending(job_id)
                 raise
-        message = JobMessage(job_id=job_id, task=request.task, document=document, document_uri=document_uri,
-                             labels=request.labels, model_id=request.model_id,
-                             metadata=request.metadata or {}, correlation_id=correlation_id,
-                             submitted_at=submitted_at)
+        message = JobMessage(
+            job_id=job_id,
+            task=request.task,
+            document=document,
+            document_uri=document_uri,
+            labels=request.labels,
+            model_id=request.model_id,
+            metadata=request.metadata or {},
+            correlation_id=correlation_id,
+            submitted_at=submitted_at,
+        )
         send_kwargs: dict[str, Any] = {
             "MessageBody": message.to_body(),
             "MessageAttributes": {
                 name: {"DataType": "String", "StringValue": value}
-                for name, value in (("job_id", job_id), ("task", request.task),
-                                    ("correlation_id", correlation_id))
+                for name, value in (
+                    ("job_id", job_id),
+                    ("task", request.task),
+                    ("correlation_id", correlation_id),
+                )
             },
         }
         if self.settings.queue_is_fifo:
@@ -271,8 +311,12 @@ class JobSubmitter:
     def _existing(self, job_id: str, request: JobRequest) -> SubmitResult:
         job = self.store.get(job_id) or {}
         if request.idempotency_key and job.get("request_sha256") not in (None, request.fingerprint):
-            return SubmitResult(job_id, job.get("status"), status_code=409,
-                                error="idempotency_key was already used for a different request")
+            return SubmitResult(
+                job_id,
+                job.get("status"),
+                status_code=409,
+                error="idempotency_key was already used for a different request",
+            )
         return SubmitResult(job_id, job.get("status", "pending"), created=False)
 
     def _roll_back(self, prepared: _Prepared) -> None:
@@ -286,14 +330,29 @@ def _submitter() -> JobSubmitter:
     return JobSubmitter(get_settings())
 
 
-def submit_job(task: str, document: str, *, labels: list[str] | None = None, model_id: str | None = None,
-               metadata: dict[str, Any] | None = None, idempotency_key: str | None = None,
-               correlation_id: str | None = None) -> SubmitResult:
+def submit_job(
+    task: str,
+    document: str,
+    *,
+    labels: list[str] | None = None,
+    model_id: str | None = None,
+    metadata: dict[str, Any] | None = None,
+    idempotency_key: str | None = None,
+    correlation_id: str | None = None,
+) -> SubmitResult:
     """Submit one job. Raises ``InvalidJobRequest`` for bad input and ``EnqueueError`` if SQS fails."""
-    payload = {"task": task, "document": document, "labels": labels, "model_id": model_id,
-               "metadata": metadata, "idempotency_key": idempotency_key}
+    payload = {
+        "task": task,
+        "document": document,
+        "labels": labels,
+        "model_id": model_id,
+        "metadata": metadata,
+        "idempotency_key": idempotency_key,
+    }
     settings = get_settings()
-    request = validate_job_request({k: v for k, v in payload.items() if v is not None}, settings, correlation_id)
+    request = validate_job_request(
+        {k: v for k, v in payload.items() if v is not None}, settings, correlation_id
+    )
     return JobSubmitter(settings).submit(request)
 
 

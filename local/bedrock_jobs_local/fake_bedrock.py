@@ -218,8 +218,15 @@ class FakeBedrock:
             with self._lock:
                 self._in_flight -= 1
 
-    def _answer(self, request: BaseHTTPRequestHandler, model_id: str, body: dict[str, Any], prompt: str,
-                document: str, metadata: dict[str, Any]) -> None:
+    def _answer(
+        self,
+        request: BaseHTTPRequestHandler,
+        model_id: str,
+        body: dict[str, Any],
+        prompt: str,
+        document: str,
+        metadata: dict[str, Any],
+    ) -> None:
         job_id, task = metadata.get("job_id"), metadata.get("task")
         outcome = self._choose_outcome(document)
         # Recorded on arrival: a caller that times out has still made the call.
@@ -256,20 +263,25 @@ class FakeBedrock:
             {
                 "output": {"message": {"role": "assistant", "content": [{"text": text}]}},
                 "stopReason": stop_reason,
-                "usage": {"inputTokens": in_tokens, "outputTokens": out_tokens,
-                          "totalTokens": in_tokens + out_tokens},
+                "usage": {
+                    "inputTokens": in_tokens,
+                    "outputTokens": out_tokens,
+                    "totalTokens": in_tokens + out_tokens,
+                },
                 "metrics": {"latencyMs": int(delay * 1000)},
             },
         )
 
-    def _record(self, model_id: str, job_id: str | None, task: str | None, outcome: str, status: int,
-                document: str) -> None:
+    def _record(
+        self, model_id: str, job_id: str | None, task: str | None, outcome: str, status: int, document: str
+    ) -> None:
         with self._lock:
             self.calls.append(ConverseCall(model_id, job_id, task, outcome, status, document[:200]))
 
     @staticmethod
-    def _send(request: BaseHTTPRequestHandler, status: int, payload: dict[str, Any],
-              error_type: str | None = None) -> None:
+    def _send(
+        request: BaseHTTPRequestHandler, status: int, payload: dict[str, Any], error_type: str | None = None
+    ) -> None:
         data = json.dumps(payload).encode()
         try:
             request.send_response(status)

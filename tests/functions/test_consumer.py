@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import threading
 
-import pytest
-
 import bedrock_jobs
+import pytest
 from bedrock_jobs.job_store import JobStore
+
 from tests.support.jobs import (
     failed_ids,
     job_body,
@@ -30,10 +30,16 @@ def set_env(monkeypatch: pytest.MonkeyPatch, **values: str) -> None:
 
 # -- the happy path --------------------------------------------------------------------------------
 def test_summarize_job_completes_with_result_usage_and_notice(aws_env, fake_bedrock):
-    send(aws_env, job_body("job-1", "Disk full on db-3. Writes fail since 02:00. Please extend the volume.",
-                           correlation_id="corr-1"))
+    send(
+        aws_env,
+        job_body(
+            "job-1",
+            "Disk full on db-3. Writes fail since 02:00. Please extend the volume.",
+            correlation_id="corr-1",
+        ),
+    )
 
-    response, event = run_consumer(aws_env)
+    response, _ = run_consumer(aws_env)
 
     assert response == {"batchItemFailures": []}
     job = aws_env.job("job-1")
@@ -46,13 +52,22 @@ def test_summarize_job_completes_with_result_usage_and_notice(aws_env, fake_bedr
     assert "claim_token" not in job and "lease_expires_at" not in job
     assert queue_counts(aws_env) == (0, 0)  # deleted, not just hidden
     notices = aws_env.published(aws_env.results_inbox_url)
-    assert [(n["event"], n["job_id"], n["status"]) for n in notices] == [("job.complete", "job-1", "complete")]
+    assert [(n["event"], n["job_id"], n["status"]) for n in notices] == [
+        ("job.complete", "job-1", "complete")
+    ]
     assert "result" not in notices[0]  # notices never carry model output or documents
 
 
 def test_classify_answers_with_one_of_the_labels(aws_env, fake_bedrock):
-    send(aws_env, job_body("job-c", "Invoice 42 was charged twice, refund the duplicate payment.",
-                           task="classify", labels=["outage", "billing refund", "feature request"]))
+    send(
+        aws_env,
+        job_body(
+            "job-c",
+            "Invoice 42 was charged twice, refund the duplicate payment.",
+            task="classify",
+            labels=["outage", "billing refund", "feature request"],
+        ),
+    )
     run_consumer(aws_env)
     assert aws_env.job("job-c")["result"] == "billing refund"
     request_labels = fake_bedrock.calls[0]
@@ -75,14 +90,25 @@ def test_model_request_carries_task_prompt_and_inference_config(aws_env, fake_be
     assert captured["modelId"] == "my-profile"
     assert captured["inferenceConfig"] == {"maxTokens": 512, "temperature": 0.2}
     assert captured["system"][0]["text"].startswith("You summarize documents")
-    assert "<document>\nHello {world} with braces.\n</document>" in captured["messages"][0]["content"][0]["text"]
+    assert (
+        "<document>\nHello {world} with braces.\n</document>" in captured["messages"][0]["content"][0]["text"]
+    )
     assert captured["requestMetadata"] == {"job_id": "job-p", "task": "summarize"}
 
 
 def test_configured_task_works_without_code_changes(aws_env, fake_bedrock, monkeypatch):
-    set_env(monkeypatch, TASKS_CONFIG=json.dumps({"extract_actions": {
-        "system_prompt": "List action items.", "user_template": "Actions in:\n<document>{document}</document>",
-        "inference_config": {"maxTokens": 300}}}))
+    set_env(
+        monkeypatch,
+        TASKS_CONFIG=json.dumps(
+            {
+                "extract_actions": {
+                    "system_prompt": "List action items.",
+                    "user_template": "Actions in:\n<document>{document}</document>",
+                    "inference_config": {"maxTokens": 300},
+                }
+            }
+        ),
+    )
     send(aws_env, job_body("job-x", "Call the vendor. Then close the ticket.", task="extract_actions"))
     response, _ = run_consumer(aws_env)
     assert response["batchItemFailures"] == []
@@ -106,11 +132,20 @@ def test_raw_eventbridge_s3_object_created_event(aws_env, fake_bedrock):
     s3.create_bucket(Bucket="uploads")
     s3.put_object(Bucket="uploads", Key="inbox/my report.txt", Body=b"Quarterly revenue grew 4%. Costs fell.")
     event = {
-        "version": "0", "id": "7bf73129-1428-4cd3-a780-95db273d1602", "detail-type": "Object Created",
-        "source": "aws.s3", "account": "123456789012", "time": "2026-11-22T06:00:00Z", "region": "us-east-1",
+        "version": "0",
+        "id": "7bf73129-1428-4cd3-a780-95db273d1602",
+        "detail-type": "Object Created",
+        "source": "aws.s3",
+        "account": "123456789012",
+        "time": "2026-11-22T06:00:00Z",
+        "region": "us-east-1",
         "resources": ["arn:aws:s3:::uploads"],
-        "detail": {"version": "0", "bucket": {"name": "uploads"},
-                   "object": {"key": "inbox/my+report.txt", "size": 38}, "reason": "PutObject"},
+        "detail": {
+            "version": "0",
+            "bucket": {"name": "uploads"},
+            "object": {"key": "inbox/my+report.txt", "size": 38},
+            "reason": "PutObject",
+        },
     }
     send(aws_env, event)
     response, _ = run_consumer(aws_env)
@@ -124,8 +159,16 @@ def test_raw_eventbridge_s3_object_created_event(aws_env, fake_bedrock):
 
 def test_eventbridge_input_transformer_output_is_a_spec_message(aws_env, fake_bedrock):
     # What the module's input transformer renders for a custom event.
-    send(aws_env, {"job_id": "evt-123", "task": "summarize", "document": "Order 9 shipped late.",
-                   "correlation_id": "evt-123", "submitted_at": "2026-11-22T06:00:00Z"})
+    send(
+        aws_env,
+        {
+            "job_id": "evt-123",
+            "task": "summarize",
+            "document": "Order 9 shipped late.",
+            "correlation_id": "evt-123",
+            "submitted_at": "2026-11-22T06:00:00Z",
+        },
+    )
     run_consumer(aws_env)
     assert aws_env.job("evt-123")["status"] == "complete"
 
@@ -172,7 +215,9 @@ def test_duplicate_delivery_after_success_never_calls_the_model_again(aws_env, f
     assert queue_counts(aws_env) == (0, 0)
 
 
-def test_concurrent_duplicates_in_one_batch_call_the_model_once(aws_env, fake_bedrock, model_waits_for_claims):
+def test_concurrent_duplicates_in_one_batch_call_the_model_once(
+    aws_env, fake_bedrock, model_waits_for_claims
+):
     model_waits_for_claims(2)
     first, second = send(aws_env, job_body("twin")), send(aws_env, job_body("twin"))
     response, event = run_consumer(aws_env)
@@ -182,24 +227,31 @@ def test_concurrent_duplicates_in_one_batch_call_the_model_once(aws_env, fake_be
     assert len(fake_bedrock.calls_for("twin")) == 1
     # When it comes back the job is complete, so it is acknowledged without a model call.
     aws_env.client("sqs").change_message_visibility(
-        QueueUrl=aws_env.queue_url, ReceiptHandle=next(
-            r["receiptHandle"] for r in event["Records"] if r["messageId"] in failed_ids(response)),
-        VisibilityTimeout=0)
+        QueueUrl=aws_env.queue_url,
+        ReceiptHandle=next(
+            r["receiptHandle"] for r in event["Records"] if r["messageId"] in failed_ids(response)
+        ),
+        VisibilityTimeout=0,
+    )
     response, event = run_consumer(aws_env)
     assert response["batchItemFailures"] == [] and len(event["Records"]) == 1
     assert len(fake_bedrock.calls_for("twin")) == 1
 
 
-def test_two_consumers_at_once_after_a_visibility_timeout_call_the_model_once(aws_env, fake_bedrock,
-                                                                              model_waits_for_claims):
+def test_two_consumers_at_once_after_a_visibility_timeout_call_the_model_once(
+    aws_env, fake_bedrock, model_waits_for_claims
+):
     """Two invocations hold the same message (the first overran the visibility timeout)."""
     from bedrock_jobs import consumer
 
     send(aws_env, job_body("overlap"))
     first_event = receive(aws_env)
     sqs = aws_env.client("sqs")
-    sqs.change_message_visibility(QueueUrl=aws_env.queue_url,
-                                  ReceiptHandle=first_event["Records"][0]["receiptHandle"], VisibilityTimeout=0)
+    sqs.change_message_visibility(
+        QueueUrl=aws_env.queue_url,
+        ReceiptHandle=first_event["Records"][0]["receiptHandle"],
+        VisibilityTimeout=0,
+    )
     second_event = receive(aws_env)
     assert first_event["Records"][0]["messageId"] == second_event["Records"][0]["messageId"]
     results = {}
@@ -208,7 +260,9 @@ def test_two_consumers_at_once_after_a_visibility_timeout_call_the_model_once(aw
         results[name] = consumer.handler(event, FakeLambdaContext(timeout_seconds=50))
 
     model_waits_for_claims(2)
-    threads = [threading.Thread(target=invoke, args=(n, e)) for n, e in (("a", first_event), ("b", second_event))]
+    threads = [
+        threading.Thread(target=invoke, args=(n, e)) for n, e in (("a", first_event), ("b", second_event))
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -271,15 +325,19 @@ def test_single_throttle_is_absorbed_by_botocore_retries(aws_env, fake_bedrock):
     assert aws_env.job("thr")["status"] == "complete"
 
 
-@pytest.mark.parametrize(("fault", "expected_error"), [
-    ("throttle", "Bedrock ThrottlingException"),
-    ("error", "Bedrock InternalServerException"),
-    ("unavailable", "Bedrock ServiceUnavailableException"),
-    ("not_ready", "Bedrock ModelNotReadyException"),
-    ("timeout", "Bedrock unreachable: ReadTimeoutError"),
-])
-def test_persistent_retryable_fault_hands_the_message_back_with_backoff(aws_env, fake_bedrock, fault,
-                                                                        expected_error):
+@pytest.mark.parametrize(
+    ("fault", "expected_error"),
+    [
+        ("throttle", "Bedrock ThrottlingException"),
+        ("error", "Bedrock InternalServerException"),
+        ("unavailable", "Bedrock ServiceUnavailableException"),
+        ("not_ready", "Bedrock ModelNotReadyException"),
+        ("timeout", "Bedrock unreachable: ReadTimeoutError"),
+    ],
+)
+def test_persistent_retryable_fault_hands_the_message_back_with_backoff(
+    aws_env, fake_bedrock, fault, expected_error
+):
     fake_bedrock.push_script(fault, fault)  # both botocore attempts fail
     message_id = send(aws_env, job_body("retry-me"))
     response, _ = run_consumer(aws_env)
@@ -312,8 +370,13 @@ def test_backoff_grows_with_receive_count(aws_env, fake_bedrock, monkeypatch):
     from bedrock_jobs import job_processor
 
     delays = []
-    monkeypatch.setattr(job_processor, "delay_redelivery", lambda record, seconds, logger: delays.append(
-        (record["attributes"]["ApproximateReceiveCount"], seconds)))
+    monkeypatch.setattr(
+        job_processor,
+        "delay_redelivery",
+        lambda record, seconds, logger: delays.append(
+            (record["attributes"]["ApproximateReceiveCount"], seconds)
+        ),
+    )
     monkeypatch.setattr("bedrock_jobs.batch.random.random", lambda: 1.0)
     set_env(monkeypatch, RETRY_BASE_DELAY_SECONDS="10", RETRY_MAX_DELAY_SECONDS="35")
     fake_bedrock.push_script(*["throttle"] * 6)
@@ -322,16 +385,22 @@ def test_backoff_grows_with_receive_count(aws_env, fake_bedrock, monkeypatch):
     for _ in range(3):
         response, event = run_consumer(aws_env)
         assert len(response["batchItemFailures"]) == 1
-        sqs.change_message_visibility(QueueUrl=aws_env.queue_url,
-                                      ReceiptHandle=event["Records"][0]["receiptHandle"], VisibilityTimeout=0)
+        sqs.change_message_visibility(
+            QueueUrl=aws_env.queue_url,
+            ReceiptHandle=event["Records"][0]["receiptHandle"],
+            VisibilityTimeout=0,
+        )
     assert delays == [("1", 10), ("2", 20), ("3", 35)]
 
 
 # -- permanent failures: failed, archived, paged, never retried ----------------------------------
-@pytest.mark.parametrize(("fault", "reason"), [
-    ("validation", "Bedrock rejected the request: ValidationException"),
-    ("guardrail", "model stopped: guardrail_intervened"),
-])
+@pytest.mark.parametrize(
+    ("fault", "reason"),
+    [
+        ("validation", "Bedrock rejected the request: ValidationException"),
+        ("guardrail", "model stopped: guardrail_intervened"),
+    ],
+)
 def test_permanent_model_error_fails_the_job_and_archives_the_message(aws_env, fake_bedrock, fault, reason):
     fake_bedrock.push_script(fault)
     message_id = send(aws_env, job_body("perm", "Some document."), attributes={"correlation_id": "c-9"})
@@ -353,18 +422,26 @@ def test_permanent_model_error_fails_the_job_and_archives_the_message(aws_env, f
     assert [(n["event"], n["error"]) for n in notices] == [("job.failed", reason)]
 
 
-@pytest.mark.parametrize(("body", "job_id", "reason_part"), [
-    ("this is not json", None, "not JSON"),
-    (json.dumps(["a", "list"]), None, "JSON object"),
-    (json.dumps({"job_id": "m1", "document": "x"}), "m1", "'task'"),
-    (json.dumps({"job_id": "m2", "task": "translate-to-klingon", "document": "x"}), "m2", "unknown task"),
-    (json.dumps({"job_id": "m3", "task": "summarize"}), "m3", "exactly one of 'document' and 'document_uri'"),
-    (json.dumps({"job_id": "m4", "task": "summarize", "document": "   "}), "m4", "non-empty"),
-    (json.dumps({"job_id": "m5", "task": "classify", "document": "x"}), "m5", "labels"),
-    (json.dumps({"job_id": "bad id with spaces", "task": "summarize", "document": "x"}), None, "job_id"),
-])
-def test_malformed_messages_are_failed_archived_and_never_retried(aws_env, fake_bedrock, body, job_id,
-                                                                  reason_part):
+@pytest.mark.parametrize(
+    ("body", "job_id", "reason_part"),
+    [
+        ("this is not json", None, "not JSON"),
+        (json.dumps(["a", "list"]), None, "JSON object"),
+        (json.dumps({"job_id": "m1", "document": "x"}), "m1", "'task'"),
+        (json.dumps({"job_id": "m2", "task": "translate-to-klingon", "document": "x"}), "m2", "unknown task"),
+        (
+            json.dumps({"job_id": "m3", "task": "summarize"}),
+            "m3",
+            "exactly one of 'document' and 'document_uri'",
+        ),
+        (json.dumps({"job_id": "m4", "task": "summarize", "document": "   "}), "m4", "non-empty"),
+        (json.dumps({"job_id": "m5", "task": "classify", "document": "x"}), "m5", "labels"),
+        (json.dumps({"job_id": "bad id with spaces", "task": "summarize", "document": "x"}), None, "job_id"),
+    ],
+)
+def test_malformed_messages_are_failed_archived_and_never_retried(
+    aws_env, fake_bedrock, body, job_id, reason_part
+):
     message_id = send(aws_env, body)
     response, _ = run_consumer(aws_env)
     assert response["batchItemFailures"] == []
@@ -417,14 +494,18 @@ def test_document_from_s3_and_large_result_to_s3(aws_env, fake_bedrock, monkeypa
     assert "result" not in job
     assert job["result_uri"] == "s3://payloads/results/big.txt"
     stored = aws_env.client("s3").get_object(Bucket="payloads", Key="results/big.txt")["Body"].read().decode()
-    assert stored.startswith("This sentence is long enough") and len(stored.encode()) == job["result_bytes"] > 50
+    assert (
+        stored.startswith("This sentence is long enough") and len(stored.encode()) == job["result_bytes"] > 50
+    )
 
 
 # -- batches ---------------------------------------------------------------------------------------
 def test_partial_batch_failure_reports_only_the_failed_record(aws_env, fake_bedrock):
     fake_bedrock.config.poison_marker = "ALWAYS-500"
-    ids = {name: send(aws_env, job_body(name, doc)) for name, doc in
-           (("ok-1", "Fine."), ("bad", "ALWAYS-500 here."), ("ok-2", "Also fine."))}
+    ids = {
+        name: send(aws_env, job_body(name, doc))
+        for name, doc in (("ok-1", "Fine."), ("bad", "ALWAYS-500 here."), ("ok-2", "Also fine."))
+    }
     response, event = run_consumer(aws_env)
     assert len(event["Records"]) == 3
     assert failed_ids(response) == {ids["bad"]}
@@ -511,11 +592,19 @@ def test_metrics_and_per_record_correlation_ids(aws_env, fake_bedrock, capsys):
     finally:
         logger.setLevel("WARNING")
         logger.removeHandler(capture)
-    emf = [json.loads(line) for line in capsys.readouterr().out.splitlines()
-           if line.startswith("{") and "JobsCompleted" in line]
+    emf = [
+        json.loads(line)
+        for line in capsys.readouterr().out.splitlines()
+        if line.startswith("{") and "JobsCompleted" in line
+    ]
     lines = [json.loads(line) for line in stream.getvalue().splitlines()]
-    assert sorted((m["task"], m["JobsCompleted"]) for m in emf) == [("summarize", [1.0]), ("summarize", [1.0])]
+    assert sorted((m["task"], m["JobsCompleted"]) for m in emf) == [
+        ("summarize", [1.0]),
+        ("summarize", [1.0]),
+    ]
     assert all(m["model_id"] == MODEL and m["InputTokens"][0] > 0 for m in emf)
-    completes = {line["job_id"]: line["correlation_id"] for line in lines if line.get("message") == "job complete"}
+    completes = {
+        line["job_id"]: line["correlation_id"] for line in lines if line.get("message") == "job complete"
+    }
     assert completes == {"m-a": "corr-a", "m-b": "corr-b"}
     assert "private document" not in stream.getvalue()  # document text is never logged

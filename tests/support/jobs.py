@@ -9,22 +9,35 @@ from tests.conftest import REGION, AwsResources
 from tests.support.lambda_events import FakeLambdaContext, receive_event
 
 
-def send(aws: AwsResources, body: dict[str, Any] | str, *, queue_url: str | None = None,
-         attributes: dict[str, str] | None = None, group: str | None = None) -> str:
+def send(
+    aws: AwsResources,
+    body: dict[str, Any] | str,
+    *,
+    queue_url: str | None = None,
+    attributes: dict[str, str] | None = None,
+    group: str | None = None,
+) -> str:
     kwargs: dict[str, Any] = {}
     if attributes:
-        kwargs["MessageAttributes"] = {k: {"DataType": "String", "StringValue": v} for k, v in attributes.items()}
+        kwargs["MessageAttributes"] = {
+            k: {"DataType": "String", "StringValue": v} for k, v in attributes.items()
+        }
     url = queue_url or aws.queue_url
     if url.endswith(".fifo"):
         kwargs["MessageGroupId"] = group or "default"
         kwargs["MessageDeduplicationId"] = json.dumps(body, sort_keys=True)[-120:] + str(len(kwargs))
     response = aws.client("sqs").send_message(
-        QueueUrl=url, MessageBody=body if isinstance(body, str) else json.dumps(body), **kwargs)
+        QueueUrl=url, MessageBody=body if isinstance(body, str) else json.dumps(body), **kwargs
+    )
     return response["MessageId"]
 
 
-def job_body(job_id: str, document: str = "The printer is on fire. Please send help.", task: str = "summarize",
-             **extra: Any) -> dict[str, Any]:
+def job_body(
+    job_id: str,
+    document: str = "The printer is on fire. Please send help.",
+    task: str = "summarize",
+    **extra: Any,
+) -> dict[str, Any]:
     return {"job_id": job_id, "task": task, "document": document, **extra}
 
 
@@ -33,8 +46,9 @@ def receive(aws: AwsResources, queue: str = "main", max_messages: int = 10) -> d
     return receive_event(aws.client("sqs"), url, arn, REGION, max_messages=max_messages)
 
 
-def run_consumer(aws: AwsResources, event: dict[str, Any] | None = None,
-                 context: FakeLambdaContext | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+def run_consumer(
+    aws: AwsResources, event: dict[str, Any] | None = None, context: FakeLambdaContext | None = None
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """Invoke the consumer on ``event`` (default: what the queue has), then do what the event source
     mapping does with the response: delete every message not reported as a batch item failure."""
     from bedrock_jobs import consumer
@@ -45,12 +59,15 @@ def run_consumer(aws: AwsResources, event: dict[str, Any] | None = None,
     return response, event
 
 
-def run_archiver(aws: AwsResources, event: dict[str, Any] | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+def run_archiver(
+    aws: AwsResources, event: dict[str, Any] | None = None
+) -> tuple[dict[str, Any], dict[str, Any]]:
     from bedrock_jobs import dlq_archiver
 
     event = event if event is not None else receive(aws, "dlq")
-    response = dlq_archiver.handler(event, FakeLambdaContext(timeout_seconds=30,
-                                                             function_name="bedrock-jobs-dlq-archiver"))
+    response = dlq_archiver.handler(
+        event, FakeLambdaContext(timeout_seconds=30, function_name="bedrock-jobs-dlq-archiver")
+    )
     acknowledge(aws, event, response)
     return response, event
 
@@ -72,6 +89,7 @@ def queue_counts(aws: AwsResources, queue: str = "main") -> tuple[int, int]:
     """(visible, in flight) messages."""
     url = aws.queue_url if queue == "main" else aws.dlq_url
     attrs = aws.client("sqs").get_queue_attributes(
-        QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        QueueUrl=url,
+        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
     )["Attributes"]
     return int(attrs["ApproximateNumberOfMessages"]), int(attrs["ApproximateNumberOfMessagesNotVisible"])

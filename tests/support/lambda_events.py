@@ -17,8 +17,11 @@ from typing import Any
 def to_lambda_record(message: dict[str, Any], queue_arn: str, region: str) -> dict[str, Any]:
     message_attributes = {}
     for name, value in (message.get("MessageAttributes") or {}).items():
-        attribute: dict[str, Any] = {"stringListValues": [], "binaryListValues": [],
-                                     "dataType": value["DataType"]}
+        attribute: dict[str, Any] = {
+            "stringListValues": [],
+            "binaryListValues": [],
+            "dataType": value["DataType"],
+        }
         if "StringValue" in value:
             attribute["stringValue"] = value["StringValue"]
         if "BinaryValue" in value:
@@ -37,14 +40,18 @@ def to_lambda_record(message: dict[str, Any], queue_arn: str, region: str) -> di
     }
 
 
-def receive_event(sqs: Any, queue_url: str, queue_arn: str, region: str, max_messages: int = 10,
-                  wait_seconds: int = 0) -> dict[str, Any]:
+def receive_event(
+    sqs: Any, queue_url: str, queue_arn: str, region: str, max_messages: int = 10, wait_seconds: int = 0
+) -> dict[str, Any]:
     """Receive up to ``max_messages`` (in calls of ≤ 10) and wrap them as one Lambda SQS event."""
     records: list[dict[str, Any]] = []
     while len(records) < max_messages:
         response = sqs.receive_message(
-            QueueUrl=queue_url, MaxNumberOfMessages=min(10, max_messages - len(records)),
-            AttributeNames=["All"], MessageAttributeNames=["All"], WaitTimeSeconds=wait_seconds,
+            QueueUrl=queue_url,
+            MaxNumberOfMessages=min(10, max_messages - len(records)),
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
+            WaitTimeSeconds=wait_seconds,
         )
         messages = response.get("Messages", [])
         if not messages:
