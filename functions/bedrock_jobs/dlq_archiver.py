@@ -31,8 +31,15 @@ def _job_id(record: SQSRecord) -> str | None:
 
 
 def _reason(record: SQSRecord, job: dict[str, Any] | None) -> str:
+    # The receive count travels with the message into the DLQ and includes the archiver's own receives,
+    # so it is reported as what it is; ``attempts`` counts the consumer's claims of the job.
     count = record.attributes.approximate_receive_count
-    reason = f"dead-lettered after {count} deliveries" if count else "dead-lettered"
+    attempts = (job or {}).get("attempts")
+    reason = "dead-lettered"
+    if attempts:
+        reason += f" after {attempts} processing attempt{'s' if attempts != 1 else ''}"
+    if count:
+        reason += f" (receive count {count})"
     last_error = (job or {}).get("last_error")
     return f"{reason}; last error: {last_error}" if last_error else reason
 

@@ -160,7 +160,7 @@ class JobSubmitter:
 
     # -- single job ------------------------------------------------------------------------------
     def submit(self, request: JobRequest) -> SubmitResult:
-        prepared_or_result = self._prepare(request)
+        prepared_or_result = self._prepare_safely(request)
         if isinstance(prepared_or_result, SubmitResult):
             return prepared_or_result
         prepared = prepared_or_result
