@@ -1,0 +1,198 @@
+################################################################################
+# CloudWatch dashboard
+################################################################################
+
+locals {
+  # The functions emit one EMF document per job with the dimensions service, task and model_id
+  # (functions/bedrock_jobs/observability.py). SEARCH finds every task/model combination of this
+  # service; SUM folds them into one line where the total is what matters.
+  dashboard_search = {
+    for metric in ["JobsCompleted", "JobsFailed", "ModelLatency", "InputTokens", "OutputTokens"] :
+    metric => "{\"${var.powertools_metrics_namespace}\",model_id,service,task} MetricName=\"${metric}\" service=\"${local.service_name}\""
+  }
+
+  queue_name = module.queue.queue_name
+  dlq_name   = module.queue.dlq_name
+
+  dashboard_widgets = [
+    {
+      type   = "metric"
+      x      = 0
+      y      = 0
+      width  = 8
+      height = 6
+      properties = {
+        title  = "Main queue: waiting and in flight"
+        region = local.region
+        view   = "timeSeries"
+        stat   = "Maximum"
+        period = 60
+        metrics = [
+          ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", local.queue_name, { label = "visible" }],
+          ["AWS/SQS", "ApproximateNumberOfMessagesNotVisible", "QueueName", local.queue_name, { label = "in flight" }],
+        ]
+        annotations = { horizontal = [{ label = "alarm", value = var.alarm_queue_depth_threshold }] }
+      }
+    },
+    {
+      type   = "metric"
+      x      = 8
+      y      = 0
+      width  = 8
+      height = 6
+      properties = {
+        title       = "Main queue: age of oldest message (s)"
+        region      = local.region
+        view        = "timeSeries"
+        stat        = "Maximum"
+        period      = 60
+        metrics     = [["AWS/SQS", "ApproximateAgeOfOldestMessage", "QueueName", local.queue_name]]
+        annotations = { horizontal = [{ label = "alarm", value = var.alarm_oldest_message_age_threshold_seconds }] }
+      }
+    },
+    {
+      type   = "metric"
+      x      = 16
+      y      = 0
+      width  = 8
+      height = 6
+      properties = {
+        title  = "Dead-letter queue depth"
+        region = local.region
+        view   = "timeSeries"
+        stat   = "Maximum"
+        period = 60
+        metrics = [
+          ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", local.dlq_name, { label = "visible" }],
+          ["AWS/SQS", "ApproximateNumberOfMessagesNotVisible", "QueueName", local.dlq_name, { label = "being archived" }],
+        ]
+      }
+    },
+    {
+      type   = "metric"
+      x      = 0
+      y      = 6
+      width  = 8
+      height = 6
+      properties = {
+        title  = "Consumer invocations, errors, throttles"
+        region = local.region
+        view   = "timeSeries"
+        stat   = "Sum"
+        period = 60
+        metrics = [
+          ["AWS/Lambda", "Invocations", "FunctionName", local.function_names.consumer],
+          ["AWS/Lambda", "Errors", "FunctionName", local.function_names.consumer],
+          ["AWS/Lambda", "Throttles", "FunctionName", local.function_names.consumer],
+        ]
+      }
+    },
+    {
+      type   = "metric"
+      x      = 8
+      y      = 6
+      width  = 8
+      height = 6
+      properties = {
+        title  = "Consumer duration (ms) and concurrency"
+        region = local.region
+        view   = "timeSeries"
+        period = 60
+        metrics = [
+          ["AWS/Lambda", "Duration", "FunctionName", local.function_names.consumer, { stat = "p50", label = "p50" }],
+          ["AWS/Lambda", "Duration", "FunctionName", local.function_names.consumer, { stat = "p99", label = "p99" }],
+          ["AWS/Lambda", "ConcurrentExecutions", "FunctionName", local.function_names.consumer, { stat = "Maximum", yAxis = "right", label = "concurrency" }],
+        ]
+        annotations = { horizontal = [{ label = "timeout", value = var.consumer_timeout * 1000 }] }
+      }
+    },
+    {
+      type   = "metric"
+      x      = 16
+      y      = 6
+      width  = 8
+      height = 6
+      properties = {
+        title  = "Producer and DLQ archiver"
+        region = local.region
+        view   = "timeSeries"
+        stat   = "Sum"
+        period = 60
+        metrics = [
+          ["AWS/Lambda", "Invocations", "FunctionName", local.function_names.producer, { label = "producer invocations" }],
+          ["AWS/Lambda", "Errors", "FunctionName", local.function_names.producer, { label = "producer errors" }],
+          ["AWS/Lambda", "Invocations", "FunctionName", local.function_names.archiver, { label = "archiver invocations" }],
+          ["AWS/Lambda", "Errors", "FunctionName", local.function_names.archiver, { label = "archiver errors" }],
+        ]
+      }
+    },
+    {
+      type   = "metric"
+      x      = 0
+      y      = 12
+      width  = 8
+      height = 6
+      properties = {
+        title  = "Jobs completed and failed"
+        region = local.region
+        view   = "timeSeries"
+        period = 300
+        metrics = [
+          [{ id = "completed", label = "completed", expression = "SUM(SEARCH('${local.dashboard_search.JobsCompleted}', 'Sum', 300))" }],
+          [{ id = "failed", label = "failed", expression = "SUM(SEARCH('${local.dashboard_search.JobsFailed}', 'Sum', 300))" }],
+        ]
+      }
+    },
+    {
+      type   = "metric"
+      x      = 8
+      y      = 12
+      width  = 8
+      height = 6
+      properties = {
+        title  = "Model latency p90 (ms) by task and model"
+        region = local.region
+        view   = "timeSeries"
+        period = 300
+        metrics = [
+          [{ id = "latency", expression = "SEARCH('${local.dashboard_search.ModelLatency}', 'p90', 300)" }],
+        ]
+      }
+    },
+    {
+      type   = "metric"
+      x      = 16
+      y      = 12
+      width  = 8
+      height = 6
+      properties = {
+        title  = "Tokens"
+        region = local.region
+        view   = "timeSeries"
+        period = 300
+        metrics = [
+          [{ id = "input", label = "input tokens", expression = "SUM(SEARCH('${local.dashboard_search.InputTokens}', 'Sum', 300))" }],
+          [{ id = "output", label = "output tokens", expression = "SUM(SEARCH('${local.dashboard_search.OutputTokens}', 'Sum', 300))" }],
+        ]
+      }
+    },
+    {
+      type   = "alarm"
+      x      = 0
+      y      = 18
+      width  = 24
+      height = 3
+      properties = {
+        title  = "Alarms"
+        alarms = values(module.alarms.alarm_arns)
+      }
+    },
+  ]
+}
+
+resource "aws_cloudwatch_dashboard" "this" {
+  count = var.dashboard_enabled ? 1 : 0
+
+  dashboard_name = var.name
+  dashboard_body = jsonencode({ widgets = local.dashboard_widgets })
+}

@@ -1,0 +1,352 @@
+data "aws_partition" "current" {}
+data "aws_region" "current" {}
+data "aws_caller_identity" "current" {}
+
+locals {
+  partition  = data.aws_partition.current.partition
+  region     = data.aws_region.current.region
+  account_id = data.aws_caller_identity.current.account_id
+
+  create_kms_key = var.create_topic && var.topic_kms_master_key_id == null && var.create_topic_kms_key
+  topic_kms_master_key_id = (
+    !var.create_topic ? null :
+    var.topic_kms_master_key_id != null ? var.topic_kms_master_key_id :
+    local.create_kms_key ? aws_kms_key.this[0].arn : "alias/aws/sns"
+  )
+  topic_arn = var.create_topic ? aws_sns_topic.this[0].arn : var.topic_arn
+
+  actions = [local.topic_arn]
+
+  runbook = {
+    queue_depth        = "${var.runbook_url}#runbook-queue-depth"
+    oldest_message_age = "${var.runbook_url}#runbook-oldest-message-age"
+    dlq_not_empty      = "${var.runbook_url}#runbook-dlq-not-empty"
+    consumer_errors    = "${var.runbook_url}#runbook-consumer-errors"
+    consumer_throttles = "${var.runbook_url}#runbook-consumer-throttles"
+    archiver_errors    = "${var.runbook_url}#runbook-archiver-errors"
+    producer_errors    = "${var.runbook_url}#runbook-producer-errors"
+  }
+}
+
+################################################################################
+# Topic (optional) and its KMS key
+################################################################################
+
+# CloudWatch alarms can only publish to an encrypted topic when the key policy lets
+# cloudwatch.amazonaws.com use the key, which the AWS managed key alias/aws/sns does not allow.
+data "aws_iam_policy_document" "kms" {
+  count = local.create_kms_key ? 1 : 0
+
+  # Key administration and use stay with the account, i.e. with IAM policies (this is what lets the
+  # DLQ archiver's role publish through it).
+  statement {
+    sid       = "AccountAdministersKey"
+    effect    = "Allow"
+    actions   = ["kms:*"]
+    resources = ["*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:${local.partition}:iam::${local.account_id}:root"]
+    }
+  }
+
+  statement {
+    sid       = "CloudWatchAlarmsUseKey"
+    effect    = "Allow"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey*"]
+    resources = ["*"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["cloudwatch.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+  }
+}
+
+resource "aws_kms_key" "this" {
+  count = local.create_kms_key ? 1 : 0
+
+  description             = "Encrypts the ${var.name} alerts SNS topic"
+  enable_key_rotation     = true
+  deletion_window_in_days = var.topic_kms_key_deletion_window_in_days
+  policy                  = data.aws_iam_policy_document.kms[0].json
+
+  tags = var.tags
+}
+
+resource "aws_kms_alias" "this" {
+  count = local.create_kms_key ? 1 : 0
+
+  name          = "alias/${var.name}-alerts"
+  target_key_id = aws_kms_key.this[0].key_id
+}
+
+resource "aws_sns_topic" "this" {
+  count = var.create_topic ? 1 : 0
+
+  name              = coalesce(var.topic_name, "${var.name}-alerts")
+  kms_master_key_id = local.create_kms_key ? aws_kms_key.this[0].arn : coalesce(var.topic_kms_master_key_id, "alias/aws/sns")
+
+  tags = var.tags
+}
+
+data "aws_iam_policy_document" "topic" {
+  count = var.create_topic ? 1 : 0
+
+  statement {
+    sid    = "AccountOwnerManagesTopic"
+    effect = "Allow"
+    actions = [
+      "sns:GetTopicAttributes",
+      "sns:SetTopicAttributes",
+      "sns:AddPermission",
+      "sns:RemovePermission",
+      "sns:DeleteTopic",
+      "sns:Subscribe",
+      "sns:ListSubscriptionsByTopic",
+      "sns:Publish",
+    ]
+    resources = [aws_sns_topic.this[0].arn]
+
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:${local.partition}:iam::${local.account_id}:root"]
+    }
+  }
+
+  statement {
+    sid       = "CloudWatchAlarmsPublish"
+    effect    = "Allow"
+    actions   = ["sns:Publish"]
+    resources = [aws_sns_topic.this[0].arn]
+
+    principals {
+      type        = "Service"
+      identifiers = ["cloudwatch.amazonaws.com"]
+    }
+
+    condition {
+      test     = "ArnLike"
+      variable = "aws:SourceArn"
+      values   = ["arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:*"]
+    }
+  }
+
+  statement {
+    sid       = "DenyInsecureTransport"
+    effect    = "Deny"
+    actions   = ["sns:Publish"]
+    resources = [aws_sns_topic.this[0].arn]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+}
+
+resource "aws_sns_topic_policy" "this" {
+  count = var.create_topic ? 1 : 0
+
+  arn    = aws_sns_topic.this[0].arn
+  policy = data.aws_iam_policy_document.topic[0].json
+}
+
+resource "aws_sns_topic_subscription" "this" {
+  # Keyed by endpoint where it is a literal (e-mail, phone, URL) so reordering the list changes
+  # nothing; by position for ARNs, which may not be known until apply.
+  for_each = var.create_topic ? {
+    for i, s in var.topic_subscriptions :
+    "${s.protocol}:${contains(["email", "email-json", "sms", "https"], s.protocol) ? s.endpoint : tostring(i)}" => s
+  } : {}
+
+  topic_arn            = aws_sns_topic.this[0].arn
+  protocol             = each.value.protocol
+  endpoint             = each.value.endpoint
+  raw_message_delivery = contains(["https", "sqs", "firehose"], each.value.protocol) ? each.value.raw_message_delivery : null
+}
+
+################################################################################
+# Main queue
+################################################################################
+
+resource "aws_cloudwatch_metric_alarm" "queue_depth" {
+  alarm_name        = "${var.name}-queue-depth"
+  alarm_description = "More than ${var.queue_depth_threshold} jobs waiting on ${var.queue_name} for ${var.queue_depth_evaluation_periods} x ${var.queue_depth_period} s: the consumer is not keeping up. Runbook: ${local.runbook.queue_depth}"
+
+  namespace   = "AWS/SQS"
+  metric_name = "ApproximateNumberOfMessagesVisible"
+  dimensions  = { QueueName = var.queue_name }
+  statistic   = "Maximum"
+
+  period              = var.queue_depth_period
+  evaluation_periods  = var.queue_depth_evaluation_periods
+  threshold           = var.queue_depth_threshold
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+
+  actions_enabled = var.actions_enabled
+  alarm_actions   = local.actions
+  ok_actions      = local.actions
+
+  tags = var.tags
+}
+
+resource "aws_cloudwatch_metric_alarm" "oldest_message_age" {
+  alarm_name        = "${var.name}-oldest-message-age"
+  alarm_description = "The oldest job on ${var.queue_name} has waited more than ${var.oldest_message_age_threshold_seconds} s: processing is stuck or far behind. Runbook: ${local.runbook.oldest_message_age}"
+
+  namespace   = "AWS/SQS"
+  metric_name = "ApproximateAgeOfOldestMessage"
+  dimensions  = { QueueName = var.queue_name }
+  statistic   = "Maximum"
+
+  period              = var.oldest_message_age_period
+  evaluation_periods  = var.oldest_message_age_evaluation_periods
+  threshold           = var.oldest_message_age_threshold_seconds
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+
+  actions_enabled = var.actions_enabled
+  alarm_actions   = local.actions
+  ok_actions      = local.actions
+
+  tags = var.tags
+}
+
+################################################################################
+# Dead-letter queue
+################################################################################
+
+resource "aws_cloudwatch_metric_alarm" "dlq_not_empty" {
+  alarm_name        = "${var.name}-dlq-not-empty"
+  alarm_description = "${var.dlq_name} holds more than ${var.dlq_threshold} message(s): jobs failed after every retry and are not being archived. Runbook: ${local.runbook.dlq_not_empty}"
+
+  namespace   = "AWS/SQS"
+  metric_name = "ApproximateNumberOfMessagesVisible"
+  dimensions  = { QueueName = var.dlq_name }
+  statistic   = "Maximum"
+
+  period              = var.dlq_period
+  evaluation_periods  = 1
+  datapoints_to_alarm = 1
+  threshold           = var.dlq_threshold
+  comparison_operator = "GreaterThanThreshold"
+  # An idle queue publishes no datapoints; missing data is not a failure.
+  treat_missing_data = "notBreaching"
+
+  actions_enabled = var.actions_enabled
+  alarm_actions   = local.actions
+  ok_actions      = local.actions
+
+  tags = var.tags
+}
+
+################################################################################
+# Functions
+################################################################################
+
+resource "aws_cloudwatch_metric_alarm" "consumer_errors" {
+  alarm_name        = "${var.name}-consumer-errors"
+  alarm_description = "${var.consumer_function_name} failed more than ${var.consumer_errors_threshold} invocation(s) in ${var.consumer_errors_period} s (crashes, timeouts, configuration errors). Runbook: ${local.runbook.consumer_errors}"
+
+  namespace   = "AWS/Lambda"
+  metric_name = "Errors"
+  dimensions  = { FunctionName = var.consumer_function_name }
+  statistic   = "Sum"
+
+  period              = var.consumer_errors_period
+  evaluation_periods  = var.consumer_errors_evaluation_periods
+  threshold           = var.consumer_errors_threshold
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+
+  actions_enabled = var.actions_enabled
+  alarm_actions   = local.actions
+  ok_actions      = local.actions
+
+  tags = var.tags
+}
+
+resource "aws_cloudwatch_metric_alarm" "consumer_throttles" {
+  alarm_name        = "${var.name}-consumer-throttles"
+  alarm_description = "${var.consumer_function_name} was throttled more than ${var.consumer_throttles_threshold} time(s) in ${var.consumer_throttles_period} s: account concurrency is exhausted or reserved concurrency is below the mapping's maximum concurrency. Runbook: ${local.runbook.consumer_throttles}"
+
+  namespace   = "AWS/Lambda"
+  metric_name = "Throttles"
+  dimensions  = { FunctionName = var.consumer_function_name }
+  statistic   = "Sum"
+
+  period              = var.consumer_throttles_period
+  evaluation_periods  = 1
+  threshold           = var.consumer_throttles_threshold
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+
+  actions_enabled = var.actions_enabled
+  alarm_actions   = local.actions
+  ok_actions      = local.actions
+
+  tags = var.tags
+}
+
+resource "aws_cloudwatch_metric_alarm" "archiver_errors" {
+  count = var.archiver_function_name != null ? 1 : 0
+
+  alarm_name        = "${var.name}-archiver-errors"
+  alarm_description = "${coalesce(var.archiver_function_name, "-")} failed more than ${var.archiver_errors_threshold} invocation(s) in ${var.archiver_errors_period} s: dead-lettered jobs are not being archived and stay in the DLQ. Runbook: ${local.runbook.archiver_errors}"
+
+  namespace   = "AWS/Lambda"
+  metric_name = "Errors"
+  dimensions  = { FunctionName = var.archiver_function_name }
+  statistic   = "Sum"
+
+  period              = var.archiver_errors_period
+  evaluation_periods  = 1
+  threshold           = var.archiver_errors_threshold
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+
+  actions_enabled = var.actions_enabled
+  alarm_actions   = local.actions
+  ok_actions      = local.actions
+
+  tags = var.tags
+}
+
+resource "aws_cloudwatch_metric_alarm" "producer_errors" {
+  count = var.producer_function_name != null ? 1 : 0
+
+  alarm_name        = "${var.name}-producer-errors"
+  alarm_description = "${coalesce(var.producer_function_name, "-")} failed more than ${var.producer_errors_threshold} invocation(s) in ${var.producer_errors_period} s: job submissions are being rejected with 5xx. Runbook: ${local.runbook.producer_errors}"
+
+  namespace   = "AWS/Lambda"
+  metric_name = "Errors"
+  dimensions  = { FunctionName = var.producer_function_name }
+  statistic   = "Sum"
+
+  period              = var.producer_errors_period
+  evaluation_periods  = 1
+  threshold           = var.producer_errors_threshold
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+
+  actions_enabled = var.actions_enabled
+  alarm_actions   = local.actions
+  ok_actions      = local.actions
+
+  tags = var.tags
+}

@@ -1,0 +1,16 @@
+terraform {
+  # Cross-variable references inside `validation` blocks (e.g. the queue visibility timeout checked
+  # against the consumer timeout) need Terraform 1.9.
+  required_version = ">= 1.9"
+
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = ">= 6.0, < 7.0"
+    }
+    archive = {
+      source  = "hashicorp/archive"
+      version = ">= 2.4"
+    }
+  }
+}
