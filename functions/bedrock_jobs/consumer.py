@@ -12,7 +12,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from bedrock_jobs.batch import ConcurrentSqsBatchProcessor
 from bedrock_jobs.config import get_settings
 from bedrock_jobs.job_processor import JobProcessor, RecordOutcome
-from bedrock_jobs.observability import logger, metrics, tracer
+from bedrock_jobs.observability import local_context, logger, metrics, tracer
 
 _processor: JobProcessor | None = None
 
@@ -32,7 +32,7 @@ def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = Non
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def _handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     batch = ConcurrentSqsBatchProcessor(max_workers=_job_processor().settings.max_concurrent_records)
     response = process_partial_response(
         event=event, record_handler=record_handler, processor=batch, context=context
@@ -40,3 +40,8 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     metrics.add_metric(name="RecordsReceived", unit=MetricUnit.Count, value=len(event.get("Records", [])))
     metrics.add_metric(name="RecordsRetried", unit=MetricUnit.Count, value=len(response["batchItemFailures"]))
     return response
+
+
+def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+    """Lambda entry point; also callable with no context (scripts, other services' tests)."""
+    return _handle(event, context if context is not None else local_context())

@@ -20,7 +20,7 @@ from bedrock_jobs.config import get_settings
 from bedrock_jobs.job_store import JobStore
 from bedrock_jobs.messages import is_valid_job_id, job_id_hint, string_attribute
 from bedrock_jobs.notifications import page_on_call, publish_job_notice
-from bedrock_jobs.observability import emit_job_metrics, logger, metrics, tracer
+from bedrock_jobs.observability import emit_job_metrics, local_context, logger, metrics, tracer
 
 
 def _job_id(record: SQSRecord) -> str | None:
@@ -105,7 +105,7 @@ def record_handler(record: SQSRecord) -> str:
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def _handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     batch = ConcurrentSqsBatchProcessor(max_workers=get_settings().max_concurrent_records)
     response = process_partial_response(
         event=event, record_handler=record_handler, processor=batch, context=context
@@ -113,3 +113,8 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     archived = len(event.get("Records", [])) - len(response["batchItemFailures"])
     metrics.add_metric(name="MessagesArchived", unit=MetricUnit.Count, value=archived)
     return response
+
+
+def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+    """Lambda entry point; also callable with no context (scripts, other services' tests)."""
+    return _handle(event, context if context is not None else local_context())

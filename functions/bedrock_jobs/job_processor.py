@@ -37,6 +37,17 @@ from bedrock_jobs.payload_store import PayloadStore
 LEASE_MARGIN_SECONDS = 30
 
 
+def remaining_seconds(lambda_context: Any | None) -> float | None:
+    """Invocation time left, or ``None`` when the caller passed no usable Lambda context."""
+    get_remaining = getattr(lambda_context, "get_remaining_time_in_millis", None)
+    if not callable(get_remaining):
+        return None
+    try:
+        return float(get_remaining()) / 1000
+    except (TypeError, ValueError):
+        return None
+
+
 @dataclass(frozen=True)
 class RecordOutcome:
     job_id: str | None
@@ -97,10 +108,8 @@ class JobProcessor:
 
     # -- steps -----------------------------------------------------------------------------------
     def _check_deadline(self, lambda_context: Any | None) -> None:
-        if lambda_context is None:
-            return
-        remaining = lambda_context.get_remaining_time_in_millis() / 1000
-        if remaining < self.settings.record_budget_seconds:
+        remaining = remaining_seconds(lambda_context)
+        if remaining is not None and remaining < self.settings.record_budget_seconds:
             raise DeadlineExceededError(
                 f"{remaining:.1f}s left, a record may need {self.settings.record_budget_seconds:.1f}s"
             )
@@ -113,7 +122,8 @@ class JobProcessor:
             )
         if task.requires_labels and not message.labels:
             raise PermanentJobError(f"task {message.task!r} needs a non-empty 'labels' list")
-        remaining = lambda_context.get_remaining_time_in_millis() / 1000 if lambda_context else 900
+        # Without a context, assume Lambda's longest possible invocation.
+        remaining = remaining_seconds(lambda_context) or 900.0
         lease = max(self.settings.job_lease_seconds, remaining + LEASE_MARGIN_SECONDS)
         model_id = message.model_id or task.model_id or self.settings.model_id
         claim = self.store.claim(

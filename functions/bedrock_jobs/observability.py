@@ -7,6 +7,8 @@ Service name and metrics namespace come from ``POWERTOOLS_SERVICE_NAME`` and
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
+from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
@@ -17,6 +19,26 @@ NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or "bedrock-jobs"
 logger = Logger(service=SERVICE)
 tracer = Tracer(service=SERVICE)
 metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
+
+
+@dataclass(frozen=True)
+class _LocalContext:
+    """Stand-in for the Lambda context when a handler is called outside Lambda without one."""
+
+    function_name: str = SERVICE
+    function_version: str = "$LATEST"
+    invoked_function_arn: str = ""
+    memory_limit_in_mb: int = 0
+    aws_request_id: str = "local"
+    log_group_name: str = ""
+    log_stream_name: str = ""
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 900_000  # Lambda's longest timeout
+
+
+def local_context() -> Any:
+    return _LocalContext()
 
 
 def emit_job_metrics(

@@ -20,7 +20,7 @@ from bedrock_jobs.config import get_settings
 from bedrock_jobs.errors import InvalidJobRequest
 from bedrock_jobs.job_store import COMPLETE, JobStore, public_view
 from bedrock_jobs.messages import is_valid_job_id
-from bedrock_jobs.observability import logger, metrics, tracer
+from bedrock_jobs.observability import local_context, logger, metrics, tracer
 from bedrock_jobs.payload_store import PayloadStore
 from bedrock_jobs.submission import (
     EnqueueError,
@@ -124,5 +124,10 @@ def unexpected(exc: Exception) -> Response:
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def _handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)
+
+
+def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+    """Lambda entry point; also callable with no context (scripts, other services' tests)."""
+    return _handle(event, context if context is not None else local_context())

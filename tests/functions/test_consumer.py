@@ -608,3 +608,13 @@ def test_metrics_and_per_record_correlation_ids(aws_env, fake_bedrock, capsys):
     }
     assert completes == {"m-a": "corr-a", "m-b": "corr-b"}
     assert "private document" not in stream.getvalue()  # document text is never logged
+
+
+def test_handlers_accept_a_missing_or_minimal_context(aws_env, fake_bedrock):
+    from bedrock_jobs import consumer
+
+    send(aws_env, job_body("no-ctx"))
+    event = receive(aws_env)
+    response = consumer.handler(event)  # no context at all, e.g. a script or another service's test
+    assert response == {"batchItemFailures": []}
+    assert aws_env.job("no-ctx")["status"] == "complete"
