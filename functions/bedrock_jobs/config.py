@@ -78,11 +78,24 @@ class Settings:
             raise ConfigurationError(f"missing required environment variable(s): {', '.join(missing)}")
 
     @property
+    def attempt_budget_seconds(self) -> float:
+        """Time a record needs to be worth starting: one full model attempt plus the storage calls.
+
+        A record starts only with this much invocation time left; botocore retries it only while
+        another attempt (plus its backoff) still fits (see ``model_client``).
+        """
+        return (
+            self.bedrock_connect_timeout_seconds + self.bedrock_read_timeout_seconds + STORAGE_MARGIN_SECONDS
+        )
+
+    @property
     def record_budget_seconds(self) -> float:
-        """Worst-case time to finish one record once started.
+        """Worst-case time of one record with every botocore attempt used.
 
         botocore's standard retry mode makes ``bedrock_max_attempts`` attempts, each bounded by the
         connect and read timeouts, with a jittered backoff of at most 2**attempt seconds between them.
+        The module validates that the consumer timeout covers this, so the first record of an
+        invocation can always use all its attempts.
         """
         attempts = self.bedrock_max_attempts
         per_attempt = self.bedrock_connect_timeout_seconds + self.bedrock_read_timeout_seconds

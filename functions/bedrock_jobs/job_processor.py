@@ -11,6 +11,7 @@ message is never deleted without its body being preserved.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +20,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from bedrock_jobs import aws_clients
 from bedrock_jobs.archive import archive_record
 from bedrock_jobs.batch import backoff_seconds, delay_redelivery
-from bedrock_jobs.config import Settings
+from bedrock_jobs.config import STORAGE_MARGIN_SECONDS, Settings
 from bedrock_jobs.errors import (
     DeadlineExceededError,
     JobInProgressError,
@@ -82,7 +83,7 @@ class JobProcessor:
         logger.thread_safe_clear_keys()
         logger.thread_safe_append_keys(message_id=record.message_id, correlation_id=record.message_id)
         try:
-            self._check_deadline(lambda_context)
+            deadline = self._check_deadline(lambda_context)
             message = parse_job_message(record.body, self.settings.default_task)
             logger.thread_safe_append_keys(
                 job_id=message.job_id, task=message.task, correlation_id=_correlation_id(record, message)
@@ -90,7 +91,7 @@ class JobProcessor:
             claim = self._claim(message, lambda_context)
             if claim.outcome is not ClaimOutcome.CLAIMED:
                 return self._skip(message, claim)
-            return self._run(message, claim)
+            return self._run(message, claim, deadline)
         except PermanentJobError as exc:
             return self._fail_permanently(record, message, exc.reason)
         except Exception as exc:
@@ -107,12 +108,15 @@ class JobProcessor:
             logger.thread_safe_clear_keys()
 
     # -- steps -----------------------------------------------------------------------------------
-    def _check_deadline(self, lambda_context: Any | None) -> None:
+    def _check_deadline(self, lambda_context: Any | None) -> float | None:
+        """The record's deadline (``time.monotonic``) for the model call, or refuse to start it."""
         remaining = remaining_seconds(lambda_context)
-        if remaining is not None and remaining < self.settings.record_budget_seconds:
-            raise DeadlineExceededError(
-                f"{remaining:.1f}s left, a record may need {self.settings.record_budget_seconds:.1f}s"
-            )
+        if remaining is None:
+            return None
+        needed = self.settings.attempt_budget_seconds
+        if remaining < needed:
+            raise DeadlineExceededError(f"{remaining:.1f}s left, one model attempt may need {needed:.1f}s")
+        return time.monotonic() + remaining - STORAGE_MARGIN_SECONDS
 
     def _claim(self, message: JobMessage, lambda_context: Any | None) -> Claim:
         task = self.settings.tasks.get(message.task)
@@ -152,7 +156,7 @@ class JobProcessor:
         return RecordOutcome(message.job_id, "duplicate")
 
     @tracer.capture_method(capture_response=False)
-    def _run(self, message: JobMessage, claim: Claim) -> RecordOutcome:
+    def _run(self, message: JobMessage, claim: Claim, deadline: float | None = None) -> RecordOutcome:
         assert claim.token
         task = self.settings.tasks[message.task]
         document = message.document
@@ -162,7 +166,7 @@ class JobProcessor:
             raise PermanentJobError("document is empty")
         model_id = claim.job.get("model_id") or self.settings.model_id or ""
         request = build_converse_request(task, model_id, document, message.labels, message.job_id)
-        result = self.model.converse(request)
+        result = self.model.converse(request, deadline=deadline)
         text = task.normalise_output(result.text, message.labels)
 
         fields: dict[str, Any] = {

@@ -3,10 +3,15 @@
 botocore's standard retry mode already retries throttling, 5xx and connection errors inside one call
 (``BEDROCK_MAX_ATTEMPTS``); what is still failing afterwards is classified here: retryable errors go
 back to SQS with backoff, permanent ones fail the job.
+
+botocore knows nothing of the Lambda deadline, so a ``needs-retry`` hook vetoes a retry that could
+not finish before the record's deadline (worst-case backoff + connect + read timeout): the record
+then goes back to SQS instead of being cut off by the function timeout half-way through an attempt.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -47,6 +52,47 @@ PERMANENT_ERROR_CODES = frozenset(
 # Stop reasons that mean the model refused to produce a usable answer; retrying gives the same result.
 PERMANENT_STOP_REASONS = frozenset({"guardrail_intervened", "content_filtered"})
 _NETWORK_ERRORS = (ReadTimeoutError, ConnectTimeoutError, EndpointConnectionError, ConnectionClosedError)
+_RETRIED_STATUS = frozenset({429, 500, 502, 503, 504})
+
+# The deadline (time.monotonic) of the record this thread is processing; records run on parallel threads.
+_record_deadline = threading.local()
+
+
+class NoTimeToRetryError(Exception):
+    """Raised from botocore's retry loop when another attempt would overrun the record's deadline."""
+
+    def __init__(self, failure: str) -> None:
+        super().__init__(failure)
+        self.failure = failure
+
+
+def _failure_of(response: Any, caught_exception: Exception | None) -> str | None:
+    """What a failed attempt was, if standard retry mode would retry it; ``None`` otherwise."""
+    if caught_exception is not None:
+        return type(caught_exception).__name__
+    if not response:
+        return None
+    http_response, parsed = response
+    code = (parsed or {}).get("Error", {}).get("Code", "")
+    if http_response.status_code in _RETRIED_STATUS or code in RETRYABLE_ERROR_CODES:
+        return code or str(http_response.status_code)
+    return None
+
+
+def _deadline_guard(max_attempts: int, attempt_seconds: float) -> Any:
+    def veto_late_retry(
+        attempts: int, response: Any = None, caught_exception: Exception | None = None, **_: Any
+    ) -> None:
+        deadline = getattr(_record_deadline, "value", None)
+        if deadline is None or attempts >= max_attempts:
+            return None
+        failure = _failure_of(response, caught_exception)
+        # Standard mode waits at most min(20, 2^attempt) seconds before the next attempt.
+        if failure and time.monotonic() + min(20.0, 2.0**attempts) + attempt_seconds > deadline:
+            raise NoTimeToRetryError(failure)
+        return None
+
+    return veto_late_retry
 
 
 @dataclass(frozen=True)
@@ -78,11 +124,26 @@ def build_converse_request(
 class ModelClient:
     def __init__(self, bedrock_runtime: Any) -> None:
         self.bedrock_runtime = bedrock_runtime
+        config = getattr(getattr(bedrock_runtime, "meta", None), "config", None)
+        if config is not None:
+            retries = config.retries or {}
+            max_attempts = int(retries.get("total_max_attempts") or retries.get("max_attempts", 2) + 1)
+            attempt_seconds = float(config.connect_timeout or 60) + float(config.read_timeout or 60)
+            # unique_id: registered once per client, however many ModelClients wrap it.
+            bedrock_runtime.meta.events.register(
+                "needs-retry.bedrock-runtime.Converse",
+                _deadline_guard(max_attempts, attempt_seconds),
+                unique_id="bedrock-jobs-deadline-guard",
+            )
 
-    def converse(self, request: dict[str, Any]) -> ModelResult:
+    def converse(self, request: dict[str, Any], deadline: float | None = None) -> ModelResult:
+        """Call Converse; ``deadline`` (``time.monotonic()`` value) bounds botocore's retries."""
         started = time.monotonic()
+        _record_deadline.value = deadline
         try:
             response = self.bedrock_runtime.converse(**request)
+        except NoTimeToRetryError as exc:
+            raise RetryableJobError(f"Bedrock {exc.failure}; no time left for another attempt") from exc
         except ClientError as exc:
             error = exc.response.get("Error", {})
             code = error.get("Code", "")
@@ -93,6 +154,8 @@ class ModelClient:
             raise PermanentJobError(f"Bedrock rejected the request: {code or status}") from exc
         except _NETWORK_ERRORS as exc:
             raise RetryableJobError(f"Bedrock unreachable: {type(exc).__name__}") from exc
+        finally:
+            _record_deadline.value = None
         latency_ms = int(response.get("metrics", {}).get("latencyMs") or (time.monotonic() - started) * 1000)
         stop_reason = response.get("stopReason", "")
         if stop_reason in PERMANENT_STOP_REASONS:

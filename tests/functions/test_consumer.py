@@ -80,9 +80,9 @@ def test_model_request_carries_task_prompt_and_inference_config(aws_env, fake_be
 
     original = model_client.ModelClient.converse
 
-    def spy(self, request):
+    def spy(self, request, **kwargs):
         captured.update(request)
-        return original(self, request)
+        return original(self, request, **kwargs)
 
     monkeypatch.setattr(model_client.ModelClient, "converse", spy)
     send(aws_env, job_body("job-p", "Hello {world} with braces.", model_id="my-profile"))
@@ -192,10 +192,10 @@ def model_waits_for_claims(monkeypatch):
             finally:
                 claims.release()
 
-        def converse(self, request):
+        def converse(self, request, **kwargs):
             for _ in range(n):
                 assert claims.acquire(timeout=20), "the duplicate never tried to claim"
-            return original_converse(self, request)
+            return original_converse(self, request, **kwargs)
 
         monkeypatch.setattr(job_processor.JobStore, "claim", claim)
         monkeypatch.setattr(model_client.ModelClient, "converse", converse)
@@ -536,13 +536,33 @@ def test_concurrency_is_bounded_by_max_concurrent_records(aws_env, fake_bedrock,
 
 def test_deadline_guard_hands_back_records_it_cannot_finish(aws_env, fake_bedrock):
     ids = {send(aws_env, job_body(f"late-{i}")) for i in range(3)}
-    # Record budget with the test timeouts: 2 × (1 + 1) + 2 + 3 = 9 s; only 5 s are left.
-    response, _ = run_consumer(aws_env, context=FakeLambdaContext(timeout_seconds=5))
+    # One attempt with the test timeouts needs 1 s connect + 1 s read + 3 s storage = 5 s; 4 s are left.
+    response, _ = run_consumer(aws_env, context=FakeLambdaContext(timeout_seconds=4))
     assert failed_ids(response) == ids
     assert fake_bedrock.calls == []
     assert all(aws_env.job(f"late-{i}") is None for i in range(3))  # never claimed
     # Handed back at once (visibility 0), not after a backoff.
     assert queue_counts(aws_env) == (3, 0)
+
+
+def test_no_botocore_retry_that_would_overrun_the_invocation(aws_env, fake_bedrock):
+    fake_bedrock.push_script("throttle", "ok")
+    message_id = send(aws_env, job_body("tight"))
+    # 6 s left: enough to start (5 s), not for a retry (up to 2 s backoff + 2 s attempt, 3 s reserved).
+    response, _ = run_consumer(aws_env, context=FakeLambdaContext(timeout_seconds=6))
+    assert failed_ids(response) == {message_id}
+    assert [c.outcome for c in fake_bedrock.calls_for("tight")] == ["throttle"]
+    assert aws_env.job("tight")["last_error"] == (
+        "Bedrock ThrottlingException; no time left for another attempt"
+    )
+
+
+def test_with_time_to_spare_botocore_retries_as_usual(aws_env, fake_bedrock):
+    fake_bedrock.push_script("throttle", "ok")
+    send(aws_env, job_body("roomy"))
+    response, _ = run_consumer(aws_env, context=FakeLambdaContext(timeout_seconds=30))
+    assert response["batchItemFailures"] == []
+    assert [c.outcome for c in fake_bedrock.calls_for("roomy")] == ["throttle", "ok"]
 
 
 # -- FIFO ------------------------------------------------------------------------------------------
@@ -567,7 +587,8 @@ def test_fifo_stops_a_group_at_its_first_failure(aws_env, fake_bedrock):
 def test_fifo_processes_a_group_in_order(aws_env, fake_bedrock):
     for i in range(4):
         send(aws_env, job_body(f"o{i}", f"Ordered document {i}."), group="g")
-    response, _ = run_consumer(aws_env)
+    # A group runs on one thread, so later records start later; each only needs one attempt's budget.
+    response, _ = run_consumer(aws_env, context=FakeLambdaContext(timeout_seconds=12))
     assert response["batchItemFailures"] == []
     assert [c.job_id for c in fake_bedrock.calls] == ["o0", "o1", "o2", "o3"]
 

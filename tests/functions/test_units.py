@@ -56,6 +56,8 @@ def test_default_record_budget_fits_the_default_function_timeout(clean_settings)
     # 2 attempts × (2 s connect + 20 s read) + 2 s backoff + 3 s storage = 49 s ≤ 50 s (module default).
     assert settings.record_budget_seconds == 49.0
     assert settings.record_budget_seconds <= 50
+    # A record starts with one attempt's worth left: 2 s + 20 s + 3 s.
+    assert settings.attempt_budget_seconds == 25.0
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,102 @@
+"""Embedded AWS + fake Bedrock + the Lambda environment, for benchmarks."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import bedrock_jobs
+from bedrock_jobs_local.embedded_aws import EmbeddedAws, QueueSettings, Resources
+from bedrock_jobs_local.fake_bedrock import FakeBedrock
+from bedrock_jobs_local.lambda_context import LambdaContext
+
+MODEL_ID = "anthropic.claude-3-haiku-20240307-v1:0"
+
+
+@contextmanager
+def pipeline(
+    name: str, latency: float = 0.0, **env: str
+) -> Iterator[tuple[EmbeddedAws, Resources, FakeBedrock]]:
+    saved = dict(os.environ)
+    with EmbeddedAws() as aws, FakeBedrock(latency_seconds=latency) as model:
+        # moto's backends are process-wide, so every run gets its own resource names.
+        resources = aws.create_resources(
+            f"bench-{name}",
+            QueueSettings(
+                visibility_timeout=305,
+                message_retention=1_209_600,
+                max_receive_count=3,
+                dlq_visibility_timeout=180,
+                dlq_message_retention=1_209_600,
+            ),
+        )
+        os.environ.update(aws.environment())
+        os.environ.update(
+            {
+                "AWS_ENDPOINT_URL_BEDROCK_RUNTIME": model.endpoint_url,
+                "JOBS_TABLE": resources.jobs_table,
+                "QUEUE_URL": resources.queue_url,
+                "PAYLOAD_BUCKET": resources.payload_bucket,
+                "ARCHIVE_BUCKET": resources.archive_bucket,
+                "ALERTS_TOPIC_ARN": resources.alerts_topic_arn,
+                "RESULTS_TOPIC_ARN": resources.results_topic_arn,
+                "MODEL_ID": MODEL_ID,
+                "POWERTOOLS_TRACE_DISABLED": "true",
+                "POWERTOOLS_LOG_LEVEL": "ERROR",
+                "POWERTOOLS_METRICS_DISABLED": "true",
+                **env,
+            }
+        )
+        bedrock_jobs.reset_caches()
+        try:
+            yield aws, resources, model
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+            bedrock_jobs.reset_caches()
+
+
+def enqueue(aws: EmbeddedAws, resources: Resources, count: int, prefix: str) -> None:
+    sqs = aws.client("sqs")
+    for start in range(0, count, 10):
+        sqs.send_message_batch(
+            QueueUrl=resources.queue_url,
+            Entries=[
+                {
+                    "Id": str(i),
+                    "MessageBody": json.dumps(
+                        {
+                            "job_id": f"{prefix}-{i}",
+                            "task": "summarize",
+                            "document": f"Ticket {i}: the export button fails with a timeout. Customer waits.",
+                        }
+                    ),
+                }
+                for i in range(start, min(count, start + 10))
+            ],
+        )
+
+
+def receive_batch(aws: EmbeddedAws, resources: Resources, size: int) -> dict[str, Any]:
+    from bedrock_jobs_local.event_source_mapping import to_lambda_record  # the runner's event shape
+
+    sqs = aws.client("sqs")
+    records: list[dict[str, Any]] = []
+    while len(records) < size:
+        messages = sqs.receive_message(
+            QueueUrl=resources.queue_url,
+            MaxNumberOfMessages=min(10, size - len(records)),
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
+        ).get("Messages", [])
+        if not messages:
+            break
+        records.extend(to_lambda_record(m, resources.queue_arn, resources.region) for m in messages)
+    return {"Records": records}
+
+
+def context(timeout: float = 50.0) -> LambdaContext:
+    return LambdaContext(function_name="bench-consumer", timeout_seconds=timeout)
