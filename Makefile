@@ -3,6 +3,11 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# checkov gets a virtualenv of its own: its bc-python-hcl2 dependency ships a module named `hcl2`
+# that would overwrite python-hcl2's in the main environment.
+CHECKOV_VENV ?= .venv-checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
+CHECKOV_VERSION ?= >=3.2,<4
 ARGS ?=
 
 .PHONY: test run bench lint fmt clean docs
@@ -13,9 +18,15 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+$(CHECKOV_STAMP):
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet 'checkov$(CHECKOV_VERSION)'
+	touch $(CHECKOV_STAMP)
+
 ## test: install everything into .venv and run the whole test suite (Python, Terraform, checkov)
-test: $(STAMP)
-	$(PY) -m pytest $(PYTEST_ARGS)
+test: $(STAMP) $(CHECKOV_STAMP)
+	CHECKOV_BIN=$(CURDIR)/$(CHECKOV_VENV)/bin/checkov $(PY) -m pytest $(PYTEST_ARGS)
 
 ## run: the whole pipeline on this machine (embedded AWS, local model); ARGS="--jobs 2000" etc.
 run: $(STAMP)
@@ -34,4 +45,4 @@ fmt: $(STAMP)
 	$(PY) -m ruff check --fix functions local tests bench
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache
+	rm -rf $(VENV) $(CHECKOV_VENV) build dist *.egg-info .pytest_cache .terraform-offline

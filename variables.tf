@@ -795,8 +795,14 @@ variable "payload_bucket_name" {
   default     = null
 
   validation {
-    condition     = var.payload_bucket_name == null || can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", coalesce(var.payload_bucket_name, "-")))
-    error_message = "payload_bucket_name must be a valid S3 bucket name (3-63 lowercase letters, digits, dots and hyphens)."
+    condition = var.payload_bucket_name == null || (
+      can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", coalesce(var.payload_bucket_name, "-"))) &&
+      !strcontains(coalesce(var.payload_bucket_name, "-"), "..") &&
+      !startswith(coalesce(var.payload_bucket_name, "-"), "xn--") &&
+      !endswith(coalesce(var.payload_bucket_name, "-"), "-s3alias") &&
+      !endswith(coalesce(var.payload_bucket_name, "-"), "--ol-s3")
+    )
+    error_message = "payload_bucket_name must be a valid S3 bucket name (3-63 lowercase letters, digits, dots and hyphens; no two dots in a row, no xn-- prefix, no -s3alias or --ol-s3 suffix)."
   }
 }
 
@@ -834,8 +840,14 @@ variable "archive_bucket_name" {
   default     = null
 
   validation {
-    condition     = var.archive_bucket_name == null || can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", coalesce(var.archive_bucket_name, "-")))
-    error_message = "archive_bucket_name must be a valid S3 bucket name (3-63 lowercase letters, digits, dots and hyphens)."
+    condition = var.archive_bucket_name == null || (
+      can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", coalesce(var.archive_bucket_name, "-"))) &&
+      !strcontains(coalesce(var.archive_bucket_name, "-"), "..") &&
+      !startswith(coalesce(var.archive_bucket_name, "-"), "xn--") &&
+      !endswith(coalesce(var.archive_bucket_name, "-"), "-s3alias") &&
+      !endswith(coalesce(var.archive_bucket_name, "-"), "--ol-s3")
+    )
+    error_message = "archive_bucket_name must be a valid S3 bucket name (3-63 lowercase letters, digits, dots and hyphens; no two dots in a row, no xn-- prefix, no -s3alias or --ol-s3 suffix)."
   }
 }
 
@@ -1145,8 +1157,14 @@ variable "s3_trigger_bucket_name" {
   default     = null
 
   validation {
-    condition     = var.s3_trigger_bucket_name == null || can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", coalesce(var.s3_trigger_bucket_name, "-")))
-    error_message = "s3_trigger_bucket_name must be a valid S3 bucket name (3-63 lowercase letters, digits, dots and hyphens)."
+    condition = var.s3_trigger_bucket_name == null || (
+      can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", coalesce(var.s3_trigger_bucket_name, "-"))) &&
+      !strcontains(coalesce(var.s3_trigger_bucket_name, "-"), "..") &&
+      !startswith(coalesce(var.s3_trigger_bucket_name, "-"), "xn--") &&
+      !endswith(coalesce(var.s3_trigger_bucket_name, "-"), "-s3alias") &&
+      !endswith(coalesce(var.s3_trigger_bucket_name, "-"), "--ol-s3")
+    )
+    error_message = "s3_trigger_bucket_name must be a valid S3 bucket name (3-63 lowercase letters, digits, dots and hyphens; no two dots in a row, no xn-- prefix, no -s3alias or --ol-s3 suffix)."
   }
 }
 

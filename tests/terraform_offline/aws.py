@@ -57,6 +57,9 @@ def _fake_arn(partition: str, service: str, region: str, kind: str, name: str) -
         return f"arn:{partition}:s3:::{name}"
     elif service == "cloudwatch" and kind.startswith("log"):
         return f"arn:{partition}:logs:{region}:{ACCOUNT_ID}:log-group:{name}"
+    elif service == "cloudwatch" and kind.startswith("event"):
+        # aws_cloudwatch_event_* resources are EventBridge's: arn:aws:events:region:account:rule/name
+        return f"arn:{partition}:events:{region}:{ACCOUNT_ID}:{kind.removeprefix('event_')}/{name}"
     else:
         resource = f"{kind.replace('_', '-')}/{name}"
     if service == "iam":  # global service: no region in the ARN
