@@ -30,7 +30,8 @@ os.environ.pop("AWS_PROFILE", None)
 os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
 logging.getLogger("werkzeug").setLevel(logging.WARNING)
 os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "bedrock-jobs-tests")
-os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+# The module deploys at INFO; testing at the same level catches logging mistakes (reserved keys).
+os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "INFO")
 
 
 @pytest.fixture(scope="session")

@@ -75,7 +75,7 @@ def create_job() -> Response:
     if not result.ok:
         return _error(result.status_code, result.error or "rejected")
     logger.info(
-        "job accepted", extra={"job_id": result.job_id, "task": request.task, "created": result.created}
+        "job accepted", extra={"job_id": result.job_id, "task": request.task, "job_created": result.created}
     )
     return _json(
         202,

@@ -611,7 +611,7 @@ def test_metrics_and_per_record_correlation_ids(aws_env, fake_bedrock, capsys):
         send(aws_env, job_body("m-b", "Another private document."), attributes={"correlation_id": "corr-b"})
         run_consumer(aws_env)
     finally:
-        logger.setLevel("WARNING")
+        logger.setLevel("INFO")
         logger.removeHandler(capture)
     emf = [
         json.loads(line)

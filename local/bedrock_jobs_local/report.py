@@ -1,0 +1,276 @@
+"""``run-report.json`` and the summary table: what happened to every job, and whether anything was lost."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from .pipeline import Submission
+
+
+@dataclass
+class RunData:
+    """Everything the run observed, collected after the mappings stopped."""
+
+    jobs: list[dict[str, Any]]
+    submissions: list[Submission]
+    records: list[dict[str, Any]]
+    archived: list[dict[str, Any]]
+    pages: list[dict[str, Any]]
+    notices: int
+    consumer: dict[str, Any]
+    archiver: dict[str, Any]
+    queues_at_end: dict[str, dict[str, int]]
+    expected_failures: dict[int, str]  # job index -> "poison" | "invalid"
+    timings: dict[str, float]
+    started_at: str
+    finished_at: str
+    settings: dict[str, Any]
+    mode: dict[str, Any]
+    model_calls: Counter[str] = field(default_factory=Counter)
+    model_successes_by_job: Counter[str] = field(default_factory=Counter)
+    timed_out: bool = False
+    environments: dict[str, int] = field(default_factory=dict)  # execution environments per function
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    """Linear interpolation between closest ranks (numpy's default)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * q
+    low, high = math.floor(position), math.ceil(position)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def job_latency(record: dict[str, Any]) -> float | None:
+    start = _parse_time(record.get("submitted_at") or record.get("created_at"))
+    end = _parse_time(record.get("completed_at") or record.get("failed_at"))
+    if start is None or end is None:
+        return None
+    return max(0.0, (end - start).total_seconds())
+
+
+def build_report(data: RunData) -> dict[str, Any]:
+    accepted = {s.job_id: s for s in data.submissions if s.accepted and s.job_id}
+    by_id = {r["job_id"]: r for r in data.records if "job_id" in r}
+    statuses = Counter(str(by_id.get(job_id, {}).get("status", "missing")) for job_id in accepted)
+    submitted = len(accepted)
+    completed = statuses.get("complete", 0)
+    failed = statuses.get("failed", 0)
+    lost = submitted - completed - failed
+    problems: list[str] = []
+
+    rejected = [s for s in data.submissions if not s.accepted]
+    server_errors = [s for s in rejected if s.status_code >= 500]
+    if server_errors:
+        problems.append(
+            f"{len(server_errors)} submission(s) got a {server_errors[0].status_code} from POST /jobs "
+            f"(first: {server_errors[0].error}); their callers cannot know whether the job exists"
+        )
+    unexpected = sorted(set(by_id) - set(accepted))
+    if unexpected:
+        problems.append(f"{len(unexpected)} job record(s) in the table that no accepted submission returned")
+    if lost:
+        stuck = {k: v for k, v in statuses.items() if k not in ("complete", "failed")}
+        problems.append(f"{lost} job(s) lost (neither complete nor failed): {dict(stuck)}")
+
+    archived_by_message = {a.get("message_id"): a for a in data.archived}
+    archived_job_ids = {a.get("job_id") for a in data.archived if a.get("job_id")}
+    paged_messages = {p.get("message_id") for p in data.pages}
+    paged_jobs = {p.get("job_id") for p in data.pages if p.get("job_id")}
+    unpaged = [m for m in archived_by_message if m not in paged_messages]
+    if unpaged:
+        problems.append(f"{len(unpaged)} archived failure(s) without a page: {unpaged[:5]}")
+
+    expected: list[dict[str, Any]] = []
+    for index, kind in sorted(data.expected_failures.items()):
+        submission = data.submissions[index] if index < len(data.submissions) else None
+        job_id = submission.job_id if submission and submission.accepted else None
+        record = by_id.get(job_id or "", {})
+        entry = {
+            "index": index,
+            "kind": kind,
+            "sample_id": (data.jobs[index].get("metadata") or {}).get("sample_id"),
+            "job_id": job_id,
+            "status": record.get("status"),
+            "error": record.get("error"),
+            "archived": job_id in archived_job_ids,
+            "paged": job_id in paged_jobs,
+            "archive_uri": record.get("archive_uri"),
+        }
+        expected.append(entry)
+        if not (entry["status"] == "failed" and entry["archived"] and entry["paged"]):
+            problems.append(
+                f"{kind} document {entry['sample_id'] or index} (job {job_id}) ended {entry['status']}, "
+                f"archived={entry['archived']}, paged={entry['paged']}"
+            )
+
+    duplicates = {job: n for job, n in data.model_successes_by_job.items() if job and n > 1}
+    if duplicates:
+        problems.append(f"{len(duplicates)} job(s) got more than one successful model response")
+    leftover = {name: d for name, d in data.queues_at_end.items() if sum(d.values())}
+    if leftover:
+        problems.append(f"messages left on the queues: {leftover}")
+    if data.timed_out:
+        problems.append("the run hit --max-wait before every job finished")
+
+    latencies = [x for x in (job_latency(by_id[j]) for j in accepted if j in by_id) if x is not None]
+    complete_records = [by_id[j] for j in accepted if by_id.get(j, {}).get("status") == "complete"]
+    first_submit = min(
+        (t for t in (_parse_time(by_id[j].get("submitted_at")) for j in accepted if j in by_id) if t),
+        default=None,
+    )
+    last_done = max(
+        (
+            t
+            for t in (
+                _parse_time(r.get("completed_at") or r.get("failed_at"))
+                for r in (by_id[j] for j in accepted if j in by_id)
+            )
+            if t
+        ),
+        default=None,
+    )
+    span = (last_done - first_submit).total_seconds() if first_submit and last_done else None
+    attempts = [int(by_id[j].get("attempts") or 0) for j in accepted if j in by_id]
+    input_tokens = sum(int(r.get("input_tokens") or 0) for r in complete_records)
+    output_tokens = sum(int(r.get("output_tokens") or 0) for r in complete_records)
+    model_failures = {k: v for k, v in data.model_calls.items() if k != "ok"}
+
+    return {
+        "ok": not problems,
+        "problems": problems,
+        "submitted": submitted,
+        "completed": completed,
+        "failed": failed,
+        "archived": len(data.archived),
+        "lost": lost,
+        "rejected": len(rejected),
+        "dead_lettered": int(data.archiver.get("distinct_messages", 0)),
+        "paged": len(data.pages),
+        "notices": data.notices,
+        "statuses": dict(statuses),
+        "expected_failures": expected,
+        "timings": {
+            "started_at": data.started_at,
+            "finished_at": data.finished_at,
+            **{k: round(v, 3) for k, v in data.timings.items()},
+            "processing_span_seconds": round(span, 3) if span is not None else None,
+            "throughput_jobs_per_second": round((completed + failed) / span, 2) if span else None,
+            "job_latency_seconds": {
+                "p50": _round(percentile(latencies, 0.50)),
+                "p95": _round(percentile(latencies, 0.95)),
+                "max": _round(max(latencies) if latencies else None),
+                "mean": _round(sum(latencies) / len(latencies) if latencies else None),
+            },
+        },
+        "tokens": {"input": input_tokens, "output": output_tokens, "total": input_tokens + output_tokens},
+        "retries": {
+            "sqs_redeliveries": int(data.consumer.get("redeliveries", 0)),
+            "job_attempts_beyond_first": sum(max(0, a - 1) for a in attempts),
+            "model_calls": sum(data.model_calls.values()),
+            "model_call_failures": model_failures,
+            "whole_batch_failures": int(data.consumer.get("whole_batch_failures", 0)),
+        },
+        "duplicate_model_successes": len(duplicates),
+        "mappings": {"consumer": data.consumer, "archiver": data.archiver},
+        "execution_environments": data.environments,
+        "queues_at_end": data.queues_at_end,
+        "mode": data.mode,
+        "settings": data.settings,
+    }
+
+
+def _round(value: float | None, digits: int = 3) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def _seconds(value: float | None) -> str:
+    if value is None:
+        return "n/a"
+    return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.2f} s"
+
+
+def summary_table(report: dict[str, Any], outputs: dict[str, str]) -> str:
+    t = report["timings"]
+    lat = t["job_latency_seconds"]
+    r = report["retries"]
+    mode = report["mode"]
+    failures = ", ".join(f"{k} {v}" for k, v in sorted(r["model_call_failures"].items())) or "none"
+    model = mode.get("model")
+    rows = [
+        (
+            "model",
+            f"{model}"
+            + (f" · faults {'on' if mode.get('faults') else 'off'}" if mode.get("local_model") else ""),
+        ),
+        (
+            "time scale",
+            f"×{report['settings']['time_scale']:g} (visibility "
+            f"{report['settings']['effective']['queue_visibility_timeout_seconds']} s, module "
+            f"{report['settings']['module']['effective_visibility_timeout']} s)",
+        ),
+        (
+            "jobs",
+            f"submitted {report['submitted']} · complete {report['completed']} · failed {report['failed']}"
+            f" · lost {report['lost']}" + (f" · rejected {report['rejected']}" if report["rejected"] else ""),
+        ),
+        (
+            "failures",
+            f"dead-lettered {report['dead_lettered']} · archived {report['archived']} · "
+            f"paged {report['paged']}",
+        ),
+        (
+            "throughput",
+            f"{t['throughput_jobs_per_second'] or 0:.1f} jobs/s "
+            f"(processing span {_seconds(t['processing_span_seconds'])}, wall {_seconds(t['wall_seconds'])})",
+        ),
+        (
+            "job latency",
+            f"p50 {_seconds(lat['p50'])} · p95 {_seconds(lat['p95'])} · max {_seconds(lat['max'])}",
+        ),
+        ("tokens", f"input {report['tokens']['input']:,} · output {report['tokens']['output']:,}"),
+        (
+            "retries",
+            f"SQS redeliveries {r['sqs_redeliveries']} · job attempts beyond the first "
+            f"{r['job_attempts_beyond_first']}"
+            + (f" · model calls {r['model_calls']} (failed: {failures})" if mode.get("local_model") else ""),
+        ),
+        (
+            "invocations",
+            f"consumer {report['mappings']['consumer'].get('invocations', 0)} "
+            f"(max {report['mappings']['consumer'].get('max_in_flight', 0)} at once, "
+            f"{report['execution_environments'].get('consumer', 0)} environments) · "
+            f"archiver {report['mappings']['archiver'].get('invocations', 0)}",
+        ),
+    ]
+    rows += [(name, path) for name, path in outputs.items()]
+    width = max(len(name) for name, _ in rows)
+    lines = ["", "bedrock-jobs local run", "─" * 72]
+    lines += [f"  {name.ljust(width)}  {value}" for name, value in rows]
+    lines.append("─" * 72)
+    for entry in report["expected_failures"]:
+        mark = "✓" if entry["status"] == "failed" and entry["archived"] and entry["paged"] else "✗"
+        lines.append(
+            f"  {mark} {entry['kind']} document {entry['sample_id']}: {entry['status']}, "
+            f"archived={entry['archived']}, paged={entry['paged']} ({entry['error']})"
+        )
+    if report["ok"]:
+        lines.append(f"OK: lost = 0; {report['archived']} archived failure(s), every one paged.")
+    else:
+        lines.append("FAILED:")
+        lines += [f"  - {p}" for p in report["problems"]]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,460 @@
+"""``make run``: the whole pipeline on this machine — embedded AWS, a local model, progress, report.
+
+    python -m bedrock_jobs_local.run                      # bundled sample corpus, faults on
+    python -m bedrock_jobs_local.run --jobs 2000          # synthetic tickets
+    python -m bedrock_jobs_local.run --input docs/        # your own .jsonl/.json/.txt/.md files
+    python -m bedrock_jobs_local.run --bedrock --model-id amazon.nova-micro-v1:0   # real Bedrock
+
+Exit status: 0 when nothing was lost and every poison document ended archived and paged, 1 otherwise,
+2 for bad arguments or input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import shutil
+import sys
+import threading
+import time
+import warnings
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+from .fake_bedrock import FakeBedrockConfig
+from .inputs import InputError, load_input, sample_jobs, synthetic_jobs
+from .module_defaults import ModuleDefaultsError, load_module_defaults
+from .pipeline import Pipeline, Submission
+from .progress import Counts, Progress
+from .report import RunData, build_report, summary_table
+from .settings import LocalSettings
+
+DEFAULT_TIME_SCALE_LOCAL = 10.0
+OUTPUT_FILES = ("run-report.json", "results.jsonl", "pages.jsonl", "notices.jsonl", "lambda.log")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="make run ARGS=…",
+        description="Run the bedrock-jobs pipeline locally: moto for AWS, a local Converse stand-in for the "
+        "model, the real Lambda handlers driven like Lambda's SQS event source mapping.",
+    )
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument(
+        "--input",
+        type=Path,
+        metavar="DIR|FILE",
+        help="jobs from a .jsonl/.json file or a directory of .jsonl/.json/.txt/.md files",
+    )
+    source.add_argument("--jobs", type=int, metavar="N", help="N synthetic support tickets")
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=Path("run-output"),
+        help="directory for results, archive copies, logs and run-report.json (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--bedrock",
+        action="store_true",
+        help="call Amazon Bedrock with your AWS credentials instead of the local model",
+    )
+    parser.add_argument(
+        "--model-id",
+        default=os.environ.get("MODEL_ID"),
+        help="model or inference profile id for --bedrock (default: $MODEL_ID)",
+    )
+    parser.add_argument(
+        "--region",
+        default=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1",
+        help="AWS region (default: $AWS_REGION or us-east-1)",
+    )
+    parser.add_argument(
+        "--faults",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="inject throttling, 5xx and timeouts into the local model (default: on)",
+    )
+    parser.add_argument("--throttle-rate", type=float, default=0.08, help="share of calls throttled (429)")
+    parser.add_argument(
+        "--error-rate", type=float, default=0.04, help="share of calls failing with a 500/503"
+    )
+    parser.add_argument("--timeout-rate", type=float, default=0.01, help="share of calls that time out")
+    parser.add_argument("--latency", type=float, default=0.05, help="local model latency, seconds")
+    parser.add_argument("--latency-jitter", type=float, default=0.15, help="extra random latency, seconds")
+    parser.add_argument("--seed", type=int, default=7, help="seed for faults and synthetic jobs")
+    parser.add_argument(
+        "--time-scale",
+        type=float,
+        default=None,
+        help="divide visibility timeouts, batching window and retry backoff by this factor "
+        f"(default: {DEFAULT_TIME_SCALE_LOCAL:g} with the local model, 1 with --bedrock)",
+    )
+    parser.add_argument(
+        "--max-wait",
+        type=float,
+        default=600.0,
+        help="give up waiting for jobs after this many seconds (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--submitters", type=int, default=8, help="concurrent POST /jobs callers (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--aws-server",
+        choices=("thread", "process"),
+        default="process",
+        help="run moto in a child process (default, uses a second core) or in a thread",
+    )
+    parser.add_argument(
+        "--module-dir",
+        type=Path,
+        default=None,
+        help="Terraform module whose variables.tf supplies the defaults (default: this repository)",
+    )
+    parser.add_argument(
+        "--progress",
+        choices=("auto", "bar", "lines"),
+        default="auto",
+        help="live bar on a terminal, periodic lines otherwise (default: auto)",
+    )
+    args = parser.parse_args(argv)
+    if args.jobs is not None and args.jobs < 1:
+        parser.error("--jobs must be at least 1")
+    if args.bedrock and not args.model_id:
+        parser.error("--bedrock needs --model-id or MODEL_ID")
+    if args.submitters < 1:
+        parser.error("--submitters must be at least 1")
+    return args
+
+
+def _load_jobs(args: argparse.Namespace, fake: FakeBedrockConfig) -> list[dict[str, Any]]:
+    if args.input is not None:
+        return load_input(args.input)
+    if args.jobs is not None:
+        with_faults = args.faults and not args.bedrock
+        return synthetic_jobs(
+            args.jobs,
+            seed=args.seed,
+            poison_marker=fake.poison_marker if with_faults else None,
+            invalid_marker=fake.invalid_marker if with_faults else None,
+        )
+    return sample_jobs()
+
+
+def _expected_failures(
+    jobs: list[dict[str, Any]], fake: FakeBedrockConfig, local_model: bool
+) -> dict[int, str]:
+    """Jobs the local model can never answer: they must end failed, archived and paged."""
+    if not local_model:
+        return {}
+    expected: dict[int, str] = {}
+    for index, job in enumerate(jobs):
+        document = str(job.get("document", ""))
+        if fake.poison_marker and fake.poison_marker in document:
+            expected[index] = "poison"
+        elif fake.invalid_marker and fake.invalid_marker in document:
+            expected[index] = "invalid"
+    return expected
+
+
+def _prepare_output(directory: Path) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    # Remove only what a previous run wrote, never anything else in the directory.
+    for name in OUTPUT_FILES:
+        (directory / name).unlink(missing_ok=True)
+    shutil.rmtree(directory / "archive", ignore_errors=True)
+
+
+def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
+    with path.open("w", encoding="utf-8") as handle:
+        for row in rows:
+            handle.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+
+
+def _results(
+    jobs: list[dict[str, Any]], submissions: list[Submission], records: dict[str, dict[str, Any]]
+) -> list[dict[str, Any]]:
+    from .report import job_latency
+
+    rows = []
+    for index, (job, submission) in enumerate(zip(jobs, submissions, strict=True)):
+        record = records.get(submission.job_id or "", {})
+        metadata = job.get("metadata") or {}
+        row: dict[str, Any] = {
+            "index": index,
+            "sample_id": metadata.get("sample_id"),
+            "job_id": submission.job_id,
+            "task": job.get("task"),
+            "status": record.get("status") or ("rejected" if not submission.accepted else "missing"),
+        }
+        for key in (
+            "result",
+            "result_uri",
+            "error",
+            "archive_uri",
+            "model_id",
+            "input_tokens",
+            "output_tokens",
+            "attempts",
+            "submitted_at",
+            "completed_at",
+            "failed_at",
+        ):
+            if record.get(key) is not None:
+                row[key] = record[key]
+        if not submission.accepted:
+            row["error"] = f"{submission.status_code}: {submission.error}"
+        if metadata.get("expected_label"):
+            row["expected_label"] = metadata["expected_label"]
+        latency = job_latency(record) if record else None
+        if latency is not None:
+            row["latency_seconds"] = round(latency, 3)
+        rows.append(row)
+    return rows
+
+
+class _Submitter:
+    """POST /jobs callers running in the background while progress is shown."""
+
+    def __init__(self, pipeline: Pipeline, jobs: list[dict[str, Any]], workers: int) -> None:
+        self.pipeline = pipeline
+        self.jobs = jobs
+        self.workers = workers
+        self.results: list[Submission | None] = [None] * len(jobs)
+        self.accepted = 0
+        self.finished_at: float | None = None
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._run, name="submitter", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _submit(self, index: int) -> None:
+        try:
+            submission = self.pipeline.submit(self.jobs[index], index)
+        except Exception as exc:  # keep going: one broken submission must not hide the others
+            submission = Submission(index, None, 599, f"{type(exc).__name__}: {exc}")
+        with self._lock:
+            self.results[index] = submission
+            self.accepted += int(submission.accepted)
+
+    def _run(self) -> None:
+        with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="post-jobs") as pool:
+            list(pool.map(self._submit, range(len(self.jobs))))
+        self.finished_at = time.monotonic()
+
+    @property
+    def done(self) -> bool:
+        return self.finished_at is not None
+
+    def wait(self) -> list[Submission]:
+        self._thread.join()
+        return [s or Submission(i, None, 599, "not submitted") for i, s in enumerate(self.results)]
+
+
+def _counts(pipeline: Pipeline, submitter: _Submitter, total: int) -> Counts:
+    statuses = pipeline.status_counts()
+    return Counts(
+        total=total,
+        submitted=submitter.accepted,
+        pending=statuses.get("pending", 0),
+        processing=statuses.get("processing", 0),
+        complete=statuses.get("complete", 0),
+        failed=statuses.get("failed", 0),
+        dead_lettered=len(pipeline.dead_lettered),
+    )
+
+
+def run(args: argparse.Namespace, stdout: IO[str] | None = None, stderr: IO[str] | None = None) -> int:
+    stdout = stdout or sys.stdout
+    stderr = stderr or sys.stderr
+    wall_start = time.monotonic()
+    started_at = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    local_model = not args.bedrock
+    fake = FakeBedrockConfig(
+        latency_seconds=args.latency,
+        latency_jitter_seconds=args.latency_jitter,
+        throttle_rate=args.throttle_rate if args.faults else 0.0,
+        error_rate=args.error_rate if args.faults else 0.0,
+        timeout_rate=args.timeout_rate if args.faults else 0.0,
+        seed=args.seed,
+    )
+    try:
+        defaults = load_module_defaults(args.module_dir)
+        jobs = _load_jobs(args, fake)
+    except (ModuleDefaultsError, InputError) as exc:
+        print(f"error: {exc}", file=stderr)
+        return 2
+    if not jobs:
+        print("error: no jobs to run", file=stderr)
+        return 2
+    time_scale = args.time_scale or (DEFAULT_TIME_SCALE_LOCAL if local_model else 1.0)
+    settings = LocalSettings(defaults, time_scale=time_scale, local_model=local_model)
+    expected = _expected_failures(jobs, fake, local_model)
+
+    output: Path = args.output
+    _prepare_output(output)
+    # The functions' environments append to the same file, so it is opened for appending, line-buffered.
+    log_path = output / "lambda.log"
+    log_file = log_path.open("a", encoding="utf-8", buffering=1)
+    log_handler = logging.StreamHandler(log_file)
+    log_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    package_log = logging.getLogger("bedrock_jobs_local")
+    package_log.addHandler(log_handler)
+    package_log.setLevel(logging.INFO)
+    previous_showwarning = warnings.showwarning
+
+    def log_warning(
+        message: Any, category: Any, filename: str, lineno: int, file: Any = None, line: Any = None
+    ) -> None:
+        log_file.write(warnings.formatwarning(message, category, filename, lineno, line))
+
+    warnings.showwarning = log_warning
+
+    model_name = args.model_id if args.bedrock else "local Converse stand-in (fake Bedrock)"
+    print(
+        f"bedrock-jobs local run: {len(jobs)} job(s), model: {model_name}, time scale ×{time_scale:g}, "
+        f"defaults from {defaults.source}",
+        file=stderr,
+    )
+    pipeline = Pipeline(
+        settings,
+        region=args.region,
+        bedrock=args.bedrock,
+        model_id=args.model_id,
+        fake_config=fake,
+        aws_mode=args.aws_server,
+        log_path=str(log_path),
+    )
+    timed_out = False
+    try:
+        pipeline.start()
+        startup = time.monotonic() - wall_start
+        interactive = {"auto": None, "bar": True, "lines": False}[args.progress]
+        progress = Progress(len(jobs), stream=stderr, interactive=interactive)
+        submitter = _Submitter(pipeline, jobs, args.submitters)
+        submit_start = time.monotonic()
+        submitter.start()
+        deadline = submit_start + args.max_wait
+        while True:
+            counts = _counts(pipeline, submitter, len(jobs))
+            progress.update(counts)
+            if submitter.done and counts.done >= submitter.accepted and pipeline.idle():
+                break
+            if time.monotonic() > deadline:
+                timed_out = True
+                break
+            time.sleep(0.25 if len(jobs) <= 200 else 1.0)
+        submissions = submitter.wait()
+        pipeline.stop_mappings()
+        progress.update(_counts(pipeline, submitter, len(jobs)), force=True)
+        progress.finish()
+        finished = time.monotonic()
+
+        records = list(pipeline.scan_jobs())
+        notice_count, notices = pipeline.notices()
+        fake_calls = Counter(c.outcome for c in pipeline.fake.calls) if pipeline.fake else Counter()
+        successes = pipeline.fake.successful_calls_by_job() if pipeline.fake else Counter()
+        data = RunData(
+            jobs=jobs,
+            submissions=submissions,
+            records=records,
+            archived=pipeline.archived_objects(),
+            pages=pipeline.pages(),
+            notices=notice_count,
+            consumer=pipeline.consumer_mapping.snapshot() if pipeline.consumer_mapping else {},
+            archiver=pipeline.archiver_mapping.snapshot() if pipeline.archiver_mapping else {},
+            queues_at_end=pipeline.queue_depths(),
+            expected_failures=expected,
+            timings={
+                "startup_seconds": startup,
+                "submit_seconds": (submitter.finished_at or finished) - submit_start,
+                "drain_seconds": finished - submit_start,
+                "wall_seconds": finished - wall_start,
+            },
+            started_at=started_at,
+            finished_at=datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            settings=settings.describe(),
+            mode={
+                "local_model": local_model,
+                "model": model_name,
+                "model_id": pipeline.model_id,
+                "faults": bool(args.faults and local_model),
+                "fault_rates": {
+                    "throttle": fake.throttle_rate,
+                    "error": fake.error_rate,
+                    "timeout": fake.timeout_rate,
+                }
+                if local_model
+                else None,
+                "latency_seconds": [fake.latency_seconds, fake.latency_seconds + fake.latency_jitter_seconds]
+                if local_model
+                else None,
+                "aws": f"moto {_moto_version()} ({args.aws_server})",
+                "region": args.region,
+                "python": sys.version.split()[0],
+            },
+            model_calls=fake_calls,
+            model_successes_by_job=successes,
+            timed_out=timed_out,
+            environments=pipeline.cold_starts,
+        )
+        by_id = {r["job_id"]: r for r in records if "job_id" in r}
+        _write_jsonl(output / "results.jsonl", _results(jobs, submissions, by_id))
+        for archived in data.archived:
+            target = output / "archive" / archived["key"]
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(
+                json.dumps({k: v for k, v in archived.items() if k != "key"}, indent=2, ensure_ascii=False),
+                encoding="utf-8",
+            )
+        _write_jsonl(output / "pages.jsonl", data.pages)
+        if notices or not notice_count:
+            _write_jsonl(output / "notices.jsonl", notices)
+    finally:
+        pipeline.stop()
+        warnings.showwarning = previous_showwarning
+        package_log.removeHandler(log_handler)
+        log_file.close()
+
+    report = build_report(data)
+    outputs = {
+        "results": str(output / "results.jsonl"),
+        "archive": str(output / "archive"),
+        "pages": str(output / "pages.jsonl"),
+        "lambda logs": str(output / "lambda.log"),
+        "report": str(output / "run-report.json"),
+    }
+    report["outputs"] = outputs
+    (output / "run-report.json").write_text(
+        json.dumps(report, indent=2, default=str) + "\n", encoding="utf-8"
+    )
+    stdout.write(summary_table(report, outputs))
+    stdout.flush()
+    return 0 if report["ok"] else 1
+
+
+def _moto_version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("moto")
+    except Exception:
+        return "?"
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        return run(parse_args(argv))
+    except KeyboardInterrupt:
+        # run() has already stopped the pollers and the servers on its way out.
+        print("\ninterrupted; no report written", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
