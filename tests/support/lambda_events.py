@@ -1,43 +1,24 @@
-"""Lambda-shaped SQS events built from messages really received from (moto's) SQS.
+"""Lambda-shaped SQS events built from messages really received from (moto's) SQS, and a Lambda context.
 
-Records match what the SQS event source mapping delivers: ``messageId``, ``receiptHandle``, ``body``,
-``attributes`` (ApproximateReceiveCount, SentTimestamp, SenderId, ApproximateFirstReceiveTimestamp,
-and MessageGroupId/MessageDeduplicationId/SequenceNumber on FIFO queues), ``messageAttributes`` as
-``{stringValue, stringListValues, binaryListValues, dataType}``, ``md5OfBody``, ``eventSource``,
-``eventSourceARN`` and ``awsRegion``.
+Both come from the local runner (``bedrock_jobs_local``), whose event shape is itself tested against
+Powertools' SQS model and the documented event source mapping behaviour.
 """
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass, field
 from typing import Any
 
+from bedrock_jobs_local.event_source_mapping import to_lambda_record
+from bedrock_jobs_local.lambda_context import LambdaContext
 
-def to_lambda_record(message: dict[str, Any], queue_arn: str, region: str) -> dict[str, Any]:
-    message_attributes = {}
-    for name, value in (message.get("MessageAttributes") or {}).items():
-        attribute: dict[str, Any] = {
-            "stringListValues": [],
-            "binaryListValues": [],
-            "dataType": value["DataType"],
-        }
-        if "StringValue" in value:
-            attribute["stringValue"] = value["StringValue"]
-        if "BinaryValue" in value:
-            attribute["binaryValue"] = value["BinaryValue"]
-        message_attributes[name] = attribute
-    return {
-        "messageId": message["MessageId"],
-        "receiptHandle": message["ReceiptHandle"],
-        "body": message["Body"],
-        "attributes": dict(message.get("Attributes") or {}),
-        "messageAttributes": message_attributes,
-        "md5OfBody": message["MD5OfBody"],
-        "eventSource": "aws:sqs",
-        "eventSourceARN": queue_arn,
-        "awsRegion": region,
-    }
+__all__ = ["FakeLambdaContext", "receive_event", "to_lambda_record"]
+
+
+def FakeLambdaContext(
+    timeout_seconds: float = 50.0, function_name: str = "bedrock-jobs-consumer"
+) -> LambdaContext:
+    """A context whose remaining time counts down from ``timeout_seconds`` in real time."""
+    return LambdaContext(function_name=function_name, timeout_seconds=timeout_seconds, memory_limit_in_mb=512)
 
 
 def receive_event(
@@ -58,21 +39,3 @@ def receive_event(
             break
         records.extend(to_lambda_record(m, queue_arn, region) for m in messages)
     return {"Records": records}
-
-
-@dataclass
-class FakeLambdaContext:
-    """Lambda context whose remaining time counts down from ``timeout_seconds`` in real time."""
-
-    timeout_seconds: float = 50.0
-    function_name: str = "bedrock-jobs-consumer"
-    memory_limit_in_mb: int = 512
-    aws_request_id: str = "00000000-0000-4000-8000-000000000000"
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:bedrock-jobs-consumer"
-    function_version: str = "$LATEST"
-    log_group_name: str = "/aws/lambda/bedrock-jobs-consumer"
-    log_stream_name: str = "2026/11/22/[$LATEST]0000"
-    _started: float = field(default_factory=time.monotonic)
-
-    def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self.timeout_seconds - (time.monotonic() - self._started)) * 1000))
