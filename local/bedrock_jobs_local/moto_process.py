@@ -26,7 +26,31 @@ import time
 from typing import Any
 
 
-def apply_performance_patches() -> None:
+def apply_performance_patches() -> bool:
+    """Apply the speed-ups; if this moto's internals differ, run it unpatched (correct, only slower)."""
+    required = (
+        ("moto.backends", "list_of_moto_modules"),
+        ("moto.moto_server.werkzeug_app", "DomainDispatcherApplication"),
+        ("moto.core.utils", "unix_time"),
+        ("moto.sqs.models", "SQSBackend"),
+    )
+    import importlib
+
+    for module_name, attribute in required:
+        try:
+            if not hasattr(importlib.import_module(module_name), attribute):
+                return False
+        except ImportError:
+            return False
+    from moto.sqs.models import SQSBackend
+
+    if not hasattr(SQSBackend, "is_message_valid_based_on_retention_period"):
+        return False
+    _patch()
+    return True
+
+
+def _patch() -> None:
     from moto import backends
     from moto.core import utils as core_utils
     from moto.moto_server import werkzeug_app
