@@ -71,7 +71,7 @@ def enqueue(aws: EmbeddedAws, resources: Resources, count: int, prefix: str) -> 
                         {
                             "job_id": f"{prefix}-{i}",
                             "task": "summarize",
-                            "document": f"Ticket {i}: the export button fails with a timeout. Customer waits.",
+                            "document": f"Ticket {i}: the export button times out. Customer waits.",
                         }
                     ),
                 }

@@ -14,6 +14,7 @@ import boto3
 import pytest
 import requests
 from bedrock_jobs_local.fake_bedrock import FakeBedrock
+from bedrock_jobs_local.moto_atomic import make_dynamodb_writes_atomic
 from moto.server import ThreadedMotoServer
 
 REGION = "us-east-1"
@@ -36,6 +37,7 @@ os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "INFO")
 
 @pytest.fixture(scope="session")
 def moto_endpoint() -> Iterator[str]:
+    make_dynamodb_writes_atomic()  # concurrent-duplicate tests rely on DynamoDB's atomic conditions
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()

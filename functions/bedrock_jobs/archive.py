@@ -37,6 +37,8 @@ def archive_record(
         "message_attributes": record.get("messageAttributes") or {},
         "md5_of_body": record.get("md5OfBody"),
         "aws_region": record.get("awsRegion"),
+        # The record exactly as Lambda delivered it, so a replay can resend it unchanged.
+        "record": {k: v for k, v in record.items() if k != "receiptHandle"},
     }
     key = archive_key(message_id, archived_at)
     aws_clients.client("s3").put_object(

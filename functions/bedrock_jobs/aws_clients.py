@@ -12,6 +12,7 @@ Timeout arithmetic (defaults; the consumer's function timeout is 50 s):
 
 from __future__ import annotations
 
+import os
 import threading
 from typing import Any
 
@@ -19,8 +20,20 @@ import boto3
 from botocore.config import Config
 
 _lock = threading.Lock()
-_clients: dict[tuple[str, str], Any] = {}
+_clients: dict[tuple[str, str, tuple[str | None, ...]], Any] = {}
 _session: boto3.session.Session | None = None
+_session_environment: tuple[str | None, ...] | None = None
+
+# What decides where a client connects and as whom: a change makes new clients (tests, local runs);
+# in Lambda these never change, so clients are created once per container.
+_CONNECTION_VARIABLES = ("AWS_ENDPOINT_URL", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE",
+                         "AWS_ACCESS_KEY_ID", "AWS_SESSION_TOKEN")  # fmt: skip
+
+
+def _connection_environment(service: str) -> tuple[str | None, ...]:
+    service_endpoint = "AWS_ENDPOINT_URL_" + service.upper().replace("-", "_")
+    return tuple(os.environ.get(name) for name in (*_CONNECTION_VARIABLES, service_endpoint))
+
 
 DEFAULT_CONFIG = Config(
     connect_timeout=2,
@@ -33,16 +46,20 @@ DEFAULT_CONFIG = Config(
 
 def client(service: str, **config: Any) -> Any:
     """A cached client for ``service``; ``config`` overrides botocore Config fields."""
-    global _session
-    key = (service, repr(sorted(config.items())))
+    global _session, _session_environment
+    environment = _connection_environment(service)
+    key = (service, repr(sorted(config.items())), environment)
     cached = _clients.get(key)
     if cached is not None:
         return cached
     with _lock:
         if key not in _clients:
-            # boto3's default session is not thread-safe to create clients from concurrently.
-            if _session is None:
+            # One session shared by the threads: boto3's default session is not safe to create
+            # clients from concurrently. A new one when credentials or region change.
+            session_environment = environment[:-1]
+            if _session is None or _session_environment != session_environment:
                 _session = boto3.session.Session()
+                _session_environment = session_environment
             merged = DEFAULT_CONFIG.merge(Config(**config)) if config else DEFAULT_CONFIG
             _clients[key] = _session.client(service, config=merged)
         return _clients[key]
@@ -58,7 +75,8 @@ def bedrock_runtime(connect_timeout: float, read_timeout: float, max_attempts: i
 
 
 def clear() -> None:
-    global _session
+    global _session, _session_environment
     with _lock:
         _clients.clear()
         _session = None
+        _session_environment = None

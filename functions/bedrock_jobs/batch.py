@@ -70,13 +70,15 @@ _queue_urls_lock = threading.Lock()
 
 def queue_url_from_arn(queue_arn: str) -> str:
     """Resolve the queue URL through the API (no hard-coded endpoint format), cached per container."""
+    sqs = aws_clients.client("sqs")
+    key = f"{sqs.meta.endpoint_url} {queue_arn}"
     with _queue_urls_lock:
-        if queue_arn in _queue_urls:
-            return _queue_urls[queue_arn]
+        if key in _queue_urls:
+            return _queue_urls[key]
     _, _, _, _, account, name = queue_arn.split(":", 5)
-    url = aws_clients.client("sqs").get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)["QueueUrl"]
+    url = sqs.get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)["QueueUrl"]
     with _queue_urls_lock:
-        _queue_urls[queue_arn] = url
+        _queue_urls[key] = url
     return url
 
 

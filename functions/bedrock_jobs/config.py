@@ -107,8 +107,27 @@ class Settings:
         return bool(self.queue_url and self.queue_url.endswith(".fifo"))
 
 
-@lru_cache(maxsize=1)
+# Every variable Settings reads; the cache is keyed on their values (see get_settings).
+ENVIRONMENT_VARIABLES = (
+    "JOBS_TABLE", "QUEUE_URL", "PAYLOAD_BUCKET", "ARCHIVE_BUCKET", "ALERTS_TOPIC_ARN", "RESULTS_TOPIC_ARN",
+    "MODEL_ID", "TASKS_CONFIG", "DEFAULT_TASK", "MAX_DOCUMENT_BYTES", "INLINE_DOCUMENT_MAX_BYTES",
+    "INLINE_RESULT_MAX_BYTES", "JOB_LEASE_SECONDS", "JOB_TTL_DAYS", "MAX_CONCURRENT_RECORDS",
+    "BEDROCK_CONNECT_TIMEOUT_SECONDS", "BEDROCK_READ_TIMEOUT_SECONDS", "BEDROCK_MAX_ATTEMPTS",
+    "RETRY_BASE_DELAY_SECONDS", "RETRY_MAX_DELAY_SECONDS", "FIFO_DEFAULT_MESSAGE_GROUP_ID",
+)  # fmt: skip
+
+
 def get_settings() -> Settings:
+    """Settings for the current environment, parsed once and reused while the environment is unchanged.
+
+    In Lambda the environment never changes, so this parses once per container; callers that change
+    variables between invocations (tests, scripts, the local runner) get fresh settings, never stale ones.
+    """
+    return _settings_for(tuple(os.environ.get(name) for name in ENVIRONMENT_VARIABLES))
+
+
+@lru_cache(maxsize=4)
+def _settings_for(_environment: tuple[str | None, ...]) -> Settings:
     settings = Settings(
         jobs_table=_str("JOBS_TABLE"),
         queue_url=_str("QUEUE_URL"),
@@ -140,3 +159,6 @@ def get_settings() -> Settings:
     if settings.retry_max_delay_seconds > 43_200:
         raise ConfigurationError("RETRY_MAX_DELAY_SECONDS must be ≤ 43200 (SQS visibility timeout limit)")
     return settings
+
+
+get_settings.cache_clear = _settings_for.cache_clear  # type: ignore[attr-defined]

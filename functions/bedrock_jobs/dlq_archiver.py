@@ -47,7 +47,9 @@ def _reason(record: SQSRecord, job: dict[str, Any] | None) -> str:
 @tracer.capture_method(capture_response=False)
 def record_handler(record: SQSRecord) -> str:
     settings = get_settings()
-    settings.require("archive_bucket", "alerts_topic_arn")
+    settings.require("archive_bucket")
+    if not settings.alerts_topic_arn:
+        logger.error("ALERTS_TOPIC_ARN is not set: archived failures page nobody")
     store = JobStore(settings.jobs_table, ttl_days=settings.job_ttl_days) if settings.jobs_table else None
     job_id = _job_id(record)
     job = store.get(job_id) if (store and job_id) else None

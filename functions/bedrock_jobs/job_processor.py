@@ -44,9 +44,13 @@ def remaining_seconds(lambda_context: Any | None) -> float | None:
     if not callable(get_remaining):
         return None
     try:
-        return float(get_remaining()) / 1000
-    except (TypeError, ValueError):
+        millis = get_remaining()
+    except Exception:
         return None
+    # Only a real number counts: a test double's auto-generated return value is not a deadline.
+    if isinstance(millis, bool) or not isinstance(millis, int | float):
+        return None
+    return millis / 1000
 
 
 @dataclass(frozen=True)
@@ -62,7 +66,9 @@ def _correlation_id(record: SQSRecord, message: JobMessage | None) -> str:
 
 class JobProcessor:
     def __init__(self, settings: Settings) -> None:
-        settings.require("jobs_table", "model_id", "archive_bucket")
+        # MODEL_ID and ARCHIVE_BUCKET are checked where they are needed: a job naming its own model
+        # needs no default, and without an archive a permanent failure stays on the queue (→ DLQ).
+        settings.require("jobs_table")
         self.settings = settings
         self.store = JobStore(settings.jobs_table or "", ttl_days=settings.job_ttl_days)
         self.payloads = PayloadStore(settings.payload_bucket)
@@ -83,17 +89,19 @@ class JobProcessor:
         logger.thread_safe_clear_keys()
         logger.thread_safe_append_keys(message_id=record.message_id, correlation_id=record.message_id)
         try:
-            deadline = self._check_deadline(lambda_context)
-            message = parse_job_message(record.body, self.settings.default_task)
-            logger.thread_safe_append_keys(
-                job_id=message.job_id, task=message.task, correlation_id=_correlation_id(record, message)
-            )
-            claim = self._claim(message, lambda_context)
-            if claim.outcome is not ClaimOutcome.CLAIMED:
-                return self._skip(message, claim)
-            return self._run(message, claim, deadline)
-        except PermanentJobError as exc:
-            return self._fail_permanently(record, message, exc.reason)
+            try:
+                deadline = self._check_deadline(lambda_context)
+                message = parse_job_message(record.body, self.settings.default_task)
+                logger.thread_safe_append_keys(
+                    job_id=message.job_id, task=message.task, correlation_id=_correlation_id(record, message)
+                )
+                claim = self._claim(message, lambda_context)
+                if claim.outcome is not ClaimOutcome.CLAIMED:
+                    return self._skip(message, claim)
+                return self._run(message, claim, deadline)
+            except PermanentJobError as exc:
+                # Nested so that a failure to record the permanent failure (archive, table) is retried.
+                return self._fail_permanently(record, message, exc.reason)
         except Exception as exc:
             if isinstance(exc, RetryableJobError):
                 reason = exc.reason
@@ -164,7 +172,9 @@ class JobProcessor:
             document = self.payloads.read_text(message.document_uri or "")
         if not document.strip():
             raise PermanentJobError("document is empty")
-        model_id = claim.job.get("model_id") or self.settings.model_id or ""
+        model_id = claim.job.get("model_id") or self.settings.model_id
+        if not model_id:
+            raise RetryableJobError("no model id: the message names none and MODEL_ID is not set")
         request = build_converse_request(task, model_id, document, message.labels, message.job_id)
         result = self.model.converse(request, deadline=deadline)
         text = task.normalise_output(result.text, message.labels)
@@ -208,6 +218,8 @@ class JobProcessor:
 
     def _fail_permanently(self, record: SQSRecord, message: JobMessage | None, reason: str) -> RecordOutcome:
         job_id = message.job_id if message else job_id_hint(record.body)
+        if not self.settings.archive_bucket:
+            raise RetryableJobError(f"{reason}; ARCHIVE_BUCKET is not set, so the message stays queued")
         # Archive first: if this write fails the exception makes the record a batch item failure,
         # so the message stays on the queue (and eventually reaches the DLQ archiver).
         archive_uri = archive_record(

@@ -82,6 +82,9 @@ class EmbeddedAws:
         if self.mode == "thread":
             from moto.server import ThreadedMotoServer
 
+            from .moto_atomic import make_dynamodb_writes_atomic
+
+            make_dynamodb_writes_atomic()
             self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
             self._server.start()
             host, port = self._server.get_host_and_port()

@@ -25,6 +25,8 @@ import threading
 import time
 from typing import Any
 
+from bedrock_jobs_local.moto_atomic import make_dynamodb_writes_atomic
+
 
 def apply_performance_patches() -> bool:
     """Apply the speed-ups; if this moto's internals differ, run it unpatched (correct, only slower)."""
@@ -94,6 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     args = argv if argv is not None else sys.argv[1:]
     host = args[0] if args else "127.0.0.1"
     apply_performance_patches()
+    make_dynamodb_writes_atomic()
     from moto.server import ThreadedMotoServer
 
     server = ThreadedMotoServer(ip_address=host, port=0, verbose=False)

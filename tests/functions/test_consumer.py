@@ -639,3 +639,31 @@ def test_handlers_accept_a_missing_or_minimal_context(aws_env, fake_bedrock):
     response = consumer.handler(event)  # no context at all, e.g. a script or another service's test
     assert response == {"batchItemFailures": []}
     assert aws_env.job("no-ctx")["status"] == "complete"
+
+
+def test_a_mock_context_is_not_mistaken_for_a_deadline(aws_env, fake_bedrock):
+    from unittest.mock import MagicMock
+
+    from bedrock_jobs import consumer
+
+    send(aws_env, job_body("mocked"))
+    response = consumer.handler(receive(aws_env), MagicMock())
+    assert response == {"batchItemFailures": []}
+    assert aws_env.job("mocked")["status"] == "complete"
+
+
+def test_without_an_archive_bucket_a_poison_message_stays_queued(aws_env, fake_bedrock, monkeypatch):
+    monkeypatch.delenv("ARCHIVE_BUCKET")
+    message_id = send(aws_env, "not json")
+    response, _ = run_consumer(aws_env)
+    assert failed_ids(response) == {message_id}  # never deleted unarchived; the DLQ archiver gets it
+
+
+def test_archive_keeps_the_record_as_delivered(aws_env, fake_bedrock):
+    message_id = send(aws_env, "not json", attributes={"job_id": "x-1"})
+    run_consumer(aws_env)
+    [archived] = aws_env.archived()
+    record = archived["record"]
+    assert record["messageId"] == message_id and record["body"] == "not json"
+    assert record["messageAttributes"]["job_id"]["stringValue"] == "x-1"
+    assert "receiptHandle" not in record

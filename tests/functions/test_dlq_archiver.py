@@ -28,8 +28,9 @@ def store(aws: AwsResources) -> JobStore:
 
 def pending_job(aws: AwsResources, job_id: str, last_error: str | None = None) -> None:
     """A job as the producer leaves it, optionally after a consumer attempt that failed retryably."""
-    assert store(aws).create_pending({"job_id": job_id, "task": "summarize", "model_id": "m",
-                                      "correlation_id": f"corr-{job_id}"})
+    assert store(aws).create_pending(
+        {"job_id": job_id, "task": "summarize", "model_id": "m", "correlation_id": f"corr-{job_id}"}
+    )
     if last_error:
         claim = store(aws).claim(job_id, 60, defaults={})
         assert store(aws).release(job_id, claim.token, last_error)
@@ -135,8 +136,9 @@ def test_unknown_job_id_gets_a_failed_job_record(aws_env):
 def test_complete_job_keeps_its_result_but_the_message_is_archived_and_paged(aws_env):
     pending_job(aws_env, "job-done")
     claim = store(aws_env).claim("job-done", 60, defaults={})
-    assert store(aws_env).complete("job-done", claim.token, {"result": "the answer", "input_tokens": 10,
-                                                             "output_tokens": 3})
+    assert store(aws_env).complete(
+        "job-done", claim.token, {"result": "the answer", "input_tokens": 10, "output_tokens": 3}
+    )
     before = aws_env.job("job-done")
     message_id = dead_letter(aws_env, job_body("job-done"), job_id_attribute="job-done")
 
@@ -153,13 +155,17 @@ def test_complete_job_keeps_its_result_but_the_message_is_archived_and_paged(aws
     assert queue_counts(aws_env, "dlq") == (0, 0)
 
 
-@pytest.mark.parametrize("body", [
-    "<xml>not json</xml>",
-    json.dumps({"task": "summarize", "document": "no job id here"}),
-    json.dumps(["a", "list"]),
-    json.dumps({"job_id": "not a valid id!", "task": "summarize", "document": "x"}),
-    "",
-], ids=["not-json", "no-job-id", "json-list", "invalid-job-id", "empty"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "<xml>not json</xml>",
+        json.dumps({"task": "summarize", "document": "no job id here"}),
+        json.dumps(["a", "list"]),
+        json.dumps({"job_id": "not a valid id!", "task": "summarize", "document": "x"}),
+        "",
+    ],
+    ids=["not-json", "no-job-id", "json-list", "invalid-job-id", "empty"],
+)
 def test_message_without_a_job_id_is_archived_and_paged_without_a_job(aws_env, body):
     if not body:
         body = " "  # SQS refuses an empty body; a blank one is the closest
@@ -223,8 +229,11 @@ def _archive_bucket_env_points_nowhere(aws: AwsResources, monkeypatch: pytest.Mo
     bedrock_jobs.reset_caches()
 
 
-@pytest.mark.parametrize("break_archive", [_missing_archive_bucket, _archive_bucket_env_points_nowhere],
-                         ids=["bucket-deleted", "bucket-misconfigured"])
+@pytest.mark.parametrize(
+    "break_archive",
+    [_missing_archive_bucket, _archive_bucket_env_points_nowhere],
+    ids=["bucket-deleted", "bucket-misconfigured"],
+)
 def test_archive_failure_keeps_the_message_in_the_dlq_and_sends_no_alert(aws_env, monkeypatch, break_archive):
     pending_job(aws_env, "job-9")
     ok_message = dead_letter(aws_env, job_body("job-9"), job_id_attribute="job-9")
@@ -261,11 +270,12 @@ def test_archived_message_after_a_failed_attempt_is_archived_again_on_retry(aws_
     # The topic is back (an operator fixed it); the message becomes visible again and is archived.
     topic = aws_env.client("sns").create_topic(Name="alerts")["TopicArn"]
     inbox_arn = aws_env.client("sqs").get_queue_attributes(
-        QueueUrl=aws_env.alerts_inbox_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        QueueUrl=aws_env.alerts_inbox_url, AttributeNames=["QueueArn"]
+    )["Attributes"]["QueueArn"]
     aws_env.client("sns").subscribe(TopicArn=topic, Protocol="sqs", Endpoint=inbox_arn)
-    aws_env.client("sqs").change_message_visibility(QueueUrl=aws_env.dlq_url,
-                                                    ReceiptHandle=event["Records"][0]["receiptHandle"],
-                                                    VisibilityTimeout=0)
+    aws_env.client("sqs").change_message_visibility(
+        QueueUrl=aws_env.dlq_url, ReceiptHandle=event["Records"][0]["receiptHandle"], VisibilityTimeout=0
+    )
     second, _ = run_archiver(aws_env)
 
     assert second == {"batchItemFailures": []}
@@ -282,8 +292,10 @@ def test_poison_job_is_retried_redriven_archived_failed_and_paged(aws_env, fake_
     attempts_per_delivery = int(bedrock_jobs.config.get_settings().bedrock_max_attempts)
     document = "Quarterly numbers. POISON pill inside. More text."
 
-    response = producer.handler(post_jobs({"task": "summarize", "document": document}),
-                                FakeLambdaContext(timeout_seconds=10, function_name="bedrock-jobs-producer"))
+    response = producer.handler(
+        post_jobs({"task": "summarize", "document": document}),
+        FakeLambdaContext(timeout_seconds=10, function_name="bedrock-jobs-producer"),
+    )
     status, accepted = parse_response(response)
     assert status == 202
     job_id = accepted["job_id"]
@@ -338,8 +350,13 @@ def test_poison_job_is_retried_redriven_archived_failed_and_paged(aws_env, fake_
 def test_fifo_dlq_message_is_archived(aws_env):
     assert aws_env.dlq_url.endswith(".fifo")
     pending_job(aws_env, "job-fifo")
-    message_id = send(aws_env, job_body("job-fifo"), queue_url=aws_env.dlq_url, group="tenant-1",
-                      attributes={"job_id": "job-fifo"})
+    message_id = send(
+        aws_env,
+        job_body("job-fifo"),
+        queue_url=aws_env.dlq_url,
+        group="tenant-1",
+        attributes={"job_id": "job-fifo"},
+    )
 
     response, _ = run_archiver(aws_env)
 

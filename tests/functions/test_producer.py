@@ -47,8 +47,12 @@ def drain(aws: AwsResources, queue_url: str | None = None) -> list[dict[str, Any
     sqs = aws.client("sqs")
     out: list[dict[str, Any]] = []
     while True:
-        batch = sqs.receive_message(QueueUrl=queue_url or aws.queue_url, MaxNumberOfMessages=10,
-                                    AttributeNames=["All"], MessageAttributeNames=["All"]).get("Messages", [])
+        batch = sqs.receive_message(
+            QueueUrl=queue_url or aws.queue_url,
+            MaxNumberOfMessages=10,
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
+        ).get("Messages", [])
         if not batch:
             return out
         out.extend(batch)
@@ -77,8 +81,9 @@ def set_env(monkeypatch: pytest.MonkeyPatch, **values: str) -> None:
 
 # -- POST /jobs: accepted --------------------------------------------------------------------------
 def test_post_summarize_stores_pending_job_and_enqueues_one_message(aws_env):
-    status, body, headers = submit({"task": "summarize", "document": DOCUMENT},
-                                   headers={"X-Correlation-Id": "corr-123"})
+    status, body, headers = submit(
+        {"task": "summarize", "document": DOCUMENT}, headers={"X-Correlation-Id": "corr-123"}
+    )
 
     assert status == 202
     assert set(body) == {"job_id", "status"}
@@ -130,8 +135,9 @@ def test_generated_correlation_ids_differ_per_request(aws_env):
 
 
 def test_overlong_correlation_header_is_truncated_to_128_characters(aws_env):
-    status, body, _ = submit({"task": "summarize", "document": DOCUMENT},
-                             headers={"x-correlation-id": "c" * 300})
+    status, body, _ = submit(
+        {"task": "summarize", "document": DOCUMENT}, headers={"x-correlation-id": "c" * 300}
+    )
     assert status == 202
     assert aws_env.job(body["job_id"])["correlation_id"] == "c" * 128
 
@@ -148,9 +154,15 @@ def test_base64_encoded_body_is_accepted(aws_env):
 
 def test_classify_labels_model_id_and_metadata_pass_through(aws_env):
     metadata = {"tenant": "acme", "priority": 2, "score": 0.75, "tags": ["a", "b"], "nested": {"k": True}}
-    status, body, _ = submit({"task": "classify", "document": "Invoice overdue, please pay the invoice.",
-                              "labels": ["invoice", "complaint", " spam "],
-                              "model_id": "amazon.nova-lite-v1:0", "metadata": metadata})
+    status, body, _ = submit(
+        {
+            "task": "classify",
+            "document": "Invoice overdue, please pay the invoice.",
+            "labels": ["invoice", "complaint", " spam "],
+            "model_id": "amazon.nova-lite-v1:0",
+            "metadata": metadata,
+        }
+    )
 
     assert status == 202
     [message] = drain(aws_env)
@@ -168,8 +180,12 @@ def test_classify_labels_model_id_and_metadata_pass_through(aws_env):
 
 
 def test_configured_task_is_accepted(aws_env, monkeypatch):
-    set_env(monkeypatch, TASKS_CONFIG=json.dumps({"translate": {
-        "user_template": "Translate to French:\n<document>\n{document}\n</document>"}}))
+    set_env(
+        monkeypatch,
+        TASKS_CONFIG=json.dumps(
+            {"translate": {"user_template": "Translate to French:\n<document>\n{document}\n</document>"}}
+        ),
+    )
 
     status, body, _ = submit({"task": "translate", "document": "Good morning."})
 
@@ -198,43 +214,95 @@ BAD_REQUESTS = [
     pytest.param({"task": 5, "document": "text"}, 400, ["'task'", "string"], id="task-not-string"),
     pytest.param({"task": ["summarize"], "document": "text"}, 400, ["'task'"], id="task-list"),
     pytest.param({"task": "", "document": "text"}, 400, ["'task'"], id="task-empty"),
-    pytest.param({"task": "translate", "document": "text"}, 400, ["unknown task", "translate", "summarize",
-                                                                   "classify"], id="unknown-task"),
+    pytest.param(
+        {"task": "translate", "document": "text"},
+        400,
+        ["unknown task", "translate", "summarize", "classify"],
+        id="unknown-task",
+    ),
     pytest.param({"task": "summarize"}, 400, ["'document'"], id="missing-document"),
     pytest.param({"task": "summarize", "document": 42}, 400, ["'document'", "string"], id="document-number"),
     pytest.param({"task": "summarize", "document": {"text": "x"}}, 400, ["'document'"], id="document-object"),
     pytest.param({"task": "summarize", "document": None}, 400, ["'document'"], id="document-null"),
     pytest.param({"task": "summarize", "document": ""}, 400, ["'document'", "empty"], id="empty-document"),
-    pytest.param({"task": "summarize", "document": " \n\t "}, 400, ["'document'", "empty"],
-                 id="whitespace-document"),
-    pytest.param({"task": "classify", "document": "text", "labels": "a,b"}, 400, ["'labels'", "list"],
-                 id="labels-string"),
-    pytest.param({"task": "classify", "document": "text", "labels": ["a", 1]}, 400, ["'labels'"],
-                 id="labels-non-string"),
-    pytest.param({"task": "classify", "document": "text", "labels": ["a", "  "]}, 400, ["'labels'"],
-                 id="labels-blank-entry"),
-    pytest.param({"task": "classify", "document": "text", "labels": [f"l{i}" for i in range(101)]}, 400,
-                 ["'labels'", "100"], id="too-many-labels"),
-    pytest.param({"task": "classify", "document": "text"}, 400, ["classify", "'labels'"],
-                 id="classify-no-labels"),
-    pytest.param({"task": "classify", "document": "text", "labels": []}, 400, ["classify", "'labels'"],
-                 id="classify-empty-labels"),
-    pytest.param({"task": "summarize", "document": "text", "metadata": "x"}, 400, ["'metadata'", "object"],
-                 id="metadata-string"),
-    pytest.param({"task": "summarize", "document": "text", "metadata": [1, 2]}, 400, ["'metadata'"],
-                 id="metadata-list"),
-    pytest.param({"task": "summarize", "document": "text", "metadata": {"blob": "x" * 9000}}, 400,
-                 ["'metadata'", "bytes"], id="metadata-too-large"),
-    pytest.param({"task": "summarize", "document": "text", "model_id": 7}, 400, ["'model_id'"],
-                 id="model-id-not-string"),
-    pytest.param({"task": "summarize", "document": "text", "model_id": ""}, 400, ["'model_id'"],
-                 id="model-id-empty"),
-    pytest.param({"task": "summarize", "document": "text", "idempotency_key": 12}, 400, ["'idempotency_key'"],
-                 id="idempotency-key-not-string"),
-    pytest.param({"task": "summarize", "document": "text", "idempotency_key": "k" * 257}, 400,
-                 ["'idempotency_key'"], id="idempotency-key-too-long"),
-    pytest.param({"task": "summarize", "document": "text", "priority": "high"}, 400,
-                 ["unknown field", "priority"], id="unknown-field"),
+    pytest.param(
+        {"task": "summarize", "document": " \n\t "}, 400, ["'document'", "empty"], id="whitespace-document"
+    ),
+    pytest.param(
+        {"task": "classify", "document": "text", "labels": "a,b"},
+        400,
+        ["'labels'", "list"],
+        id="labels-string",
+    ),
+    pytest.param(
+        {"task": "classify", "document": "text", "labels": ["a", 1]},
+        400,
+        ["'labels'"],
+        id="labels-non-string",
+    ),
+    pytest.param(
+        {"task": "classify", "document": "text", "labels": ["a", "  "]},
+        400,
+        ["'labels'"],
+        id="labels-blank-entry",
+    ),
+    pytest.param(
+        {"task": "classify", "document": "text", "labels": [f"l{i}" for i in range(101)]},
+        400,
+        ["'labels'", "100"],
+        id="too-many-labels",
+    ),
+    pytest.param(
+        {"task": "classify", "document": "text"}, 400, ["classify", "'labels'"], id="classify-no-labels"
+    ),
+    pytest.param(
+        {"task": "classify", "document": "text", "labels": []},
+        400,
+        ["classify", "'labels'"],
+        id="classify-empty-labels",
+    ),
+    pytest.param(
+        {"task": "summarize", "document": "text", "metadata": "x"},
+        400,
+        ["'metadata'", "object"],
+        id="metadata-string",
+    ),
+    pytest.param(
+        {"task": "summarize", "document": "text", "metadata": [1, 2]}, 400, ["'metadata'"], id="metadata-list"
+    ),
+    pytest.param(
+        {"task": "summarize", "document": "text", "metadata": {"blob": "x" * 9000}},
+        400,
+        ["'metadata'", "bytes"],
+        id="metadata-too-large",
+    ),
+    pytest.param(
+        {"task": "summarize", "document": "text", "model_id": 7},
+        400,
+        ["'model_id'"],
+        id="model-id-not-string",
+    ),
+    pytest.param(
+        {"task": "summarize", "document": "text", "model_id": ""}, 400, ["'model_id'"], id="model-id-empty"
+    ),
+    pytest.param(
+        {"task": "summarize", "document": "text", "idempotency_key": 12},
+        400,
+        ["'idempotency_key'"],
+        id="idempotency-key-not-string",
+    ),
+    pytest.param(
+        {"task": "summarize", "document": "text", "idempotency_key": "k" * 257},
+        400,
+        ["'idempotency_key'"],
+        id="idempotency-key-too-long",
+    ),
+    pytest.param(
+        {"task": "summarize", "document": "text", "priority": "high"},
+        400,
+        ["unknown field", "priority"],
+        id="unknown-field",
+    ),
 ]
 
 
@@ -271,13 +339,26 @@ def test_oversized_document_is_rejected_with_413(aws_env, monkeypatch):
     assert_nothing_stored(aws_env)
 
 
-@pytest.mark.parametrize(("method", "path"), [
-    ("GET", "/nope"), ("DELETE", "/jobs/x"), ("PUT", "/jobs"), ("GET", "/jobs"), ("POST", "/jobs/abc"),
-    ("PATCH", "/jobs/abc"), ("GET", "/"),
-])
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/nope"),
+        ("DELETE", "/jobs/x"),
+        ("PUT", "/jobs"),
+        ("GET", "/jobs"),
+        ("POST", "/jobs/abc"),
+        ("PATCH", "/jobs/abc"),
+        ("GET", "/"),
+    ],
+)
 def test_unknown_route_is_a_json_404(aws_env, method, path):
-    status, body, _ = call(http_event(method, path, {"task": "summarize", "document": "x"}
-                                      if method in ("POST", "PUT", "PATCH") else None))
+    status, body, _ = call(
+        http_event(
+            method,
+            path,
+            {"task": "summarize", "document": "x"} if method in ("POST", "PUT", "PATCH") else None,
+        )
+    )
 
     assert status == 404
     assert set(body) == {"error"}
@@ -288,8 +369,10 @@ def test_unknown_route_is_a_json_404(aws_env, method, path):
 
 # -- GET /jobs/{job_id} ----------------------------------------------------------------------------
 def test_get_pending_job(aws_env):
-    _, created, _ = submit({"task": "summarize", "document": DOCUMENT, "idempotency_key": "order-1"},
-                           headers={"x-correlation-id": "corr-9"})
+    _, created, _ = submit(
+        {"task": "summarize", "document": DOCUMENT, "idempotency_key": "order-1"},
+        headers={"x-correlation-id": "corr-9"},
+    )
 
     status, body, _ = call(get_job(created["job_id"]))
 
@@ -343,8 +426,13 @@ def test_get_after_consumer_shows_complete_job_with_result(aws_env, fake_bedrock
 
 
 def test_classify_job_completes_with_one_of_its_labels(aws_env, fake_bedrock):
-    _, created, _ = submit({"task": "classify", "document": "Refund my order, the parcel never arrived.",
-                            "labels": ["billing", "refund request", "spam"]})
+    _, created, _ = submit(
+        {
+            "task": "classify",
+            "document": "Refund my order, the parcel never arrived.",
+            "labels": ["billing", "refund request", "spam"],
+        }
+    )
     run_consumer(aws_env)
 
     status, body, _ = call(get_job(created["job_id"]))
@@ -406,8 +494,9 @@ def test_large_document_goes_to_the_payload_bucket_and_completes(aws_env, fake_b
     body = json.loads(message["Body"])
     assert body["document_uri"] == f"s3://payloads/documents/{job_id}"
     assert "document" not in body
-    sqs.change_message_visibility(QueueUrl=aws_env.queue_url, ReceiptHandle=message["ReceiptHandle"],
-                                  VisibilityTimeout=0)
+    sqs.change_message_visibility(
+        QueueUrl=aws_env.queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
+    )
 
     response, event = run_consumer(aws_env)
     assert len(event["Records"]) == 1
@@ -528,8 +617,9 @@ def test_same_key_with_a_different_document_is_409(aws_env):
     _, first, _ = submit({"task": "summarize", "document": DOCUMENT, "idempotency_key": "k-1"})
     before = aws_env.job(first["job_id"])
 
-    status, body, _ = submit({"task": "summarize", "document": "Something else entirely.",
-                              "idempotency_key": "k-1"})
+    status, body, _ = submit(
+        {"task": "summarize", "document": "Something else entirely.", "idempotency_key": "k-1"}
+    )
 
     assert status == 409
     assert set(body) == {"error"}
@@ -545,8 +635,9 @@ def test_conflicting_large_document_does_not_overwrite_the_original(aws_env, mon
     _, first, _ = submit({"task": "summarize", "document": original, "idempotency_key": "k-big"})
     key = f"documents/{first['job_id']}"
 
-    status, _, _ = submit({"task": "summarize", "document": "A different document! " * 5,
-                           "idempotency_key": "k-big"})
+    status, _, _ = submit(
+        {"task": "summarize", "document": "A different document! " * 5, "idempotency_key": "k-big"}
+    )
 
     assert status == 409
     stored = aws_env.client("s3").get_object(Bucket="payloads", Key=key)["Body"].read().decode()
@@ -575,8 +666,9 @@ FIFO = pytest.mark.parametrize("aws_env", [{"fifo": True}], indirect=True)
 def test_fifo_message_group_comes_from_metadata(aws_env):
     assert aws_env.queue_url.endswith(".fifo")
 
-    status, body, _ = submit({"task": "summarize", "document": DOCUMENT,
-                              "metadata": {"message_group_id": "tenant-7"}})
+    status, body, _ = submit(
+        {"task": "summarize", "document": DOCUMENT, "metadata": {"message_group_id": "tenant-7"}}
+    )
 
     assert status == 202
     [message] = drain(aws_env)

@@ -27,8 +27,9 @@ def drain(aws: AwsResources) -> list[dict[str, Any]]:
     sqs = aws.client("sqs")
     out: list[dict[str, Any]] = []
     while True:
-        batch = sqs.receive_message(QueueUrl=aws.queue_url, MaxNumberOfMessages=10,
-                                    MessageAttributeNames=["All"]).get("Messages", [])
+        batch = sqs.receive_message(
+            QueueUrl=aws.queue_url, MaxNumberOfMessages=10, MessageAttributeNames=["All"]
+        ).get("Messages", [])
         if not batch:
             return out
         out.extend(batch)
@@ -69,8 +70,9 @@ class SqsProxy:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.real, name)
 
-    def send_message_batch(self, QueueUrl: str, Entries: list[dict[str, Any]],
-                           **kwargs: Any) -> dict[str, Any]:
+    def send_message_batch(
+        self, QueueUrl: str, Entries: list[dict[str, Any]], **kwargs: Any
+    ) -> dict[str, Any]:
         with self._lock:
             self.batch_calls.append([e["Id"] for e in Entries])
             number = len(self.batch_calls)
@@ -110,8 +112,10 @@ def no_sleep(monkeypatch):
 
 
 def jobs(n: int, **extra: Any) -> list[dict[str, Any]]:
-    return [{"task": "summarize", "document": f"Document number {i}. It has two sentences.", **extra}
-            for i in range(n)]
+    return [
+        {"task": "summarize", "document": f"Document number {i}. It has two sentences.", **extra}
+        for i in range(n)
+    ]
 
 
 # -- submit_job --------------------------------------------------------------------------------------
@@ -134,17 +138,28 @@ def test_submit_job_returns_a_pending_result_and_enqueues(aws_env):
     assert job["correlation_id"] == result.job_id  # no correlation id given: the job id stands in
     [message] = drain(aws_env)
     assert json.loads(message["Body"]) == {
-        "job_id": result.job_id, "task": "summarize", "document": "The printer is on fire. Please send help.",
-        "correlation_id": result.job_id, "submitted_at": job["submitted_at"],
+        "job_id": result.job_id,
+        "task": "summarize",
+        "document": "The printer is on fire. Please send help.",
+        "correlation_id": result.job_id,
+        "submitted_at": job["submitted_at"],
     }
     assert {k: v["StringValue"] for k, v in message["MessageAttributes"].items()} == {
-        "job_id": result.job_id, "task": "summarize", "correlation_id": result.job_id}
+        "job_id": result.job_id,
+        "task": "summarize",
+        "correlation_id": result.job_id,
+    }
 
 
 def test_submit_job_passes_optional_fields(aws_env):
-    result = submit_job("classify", "Your invoice is overdue.", labels=["invoice", "spam"],
-                        model_id="amazon.nova-micro-v1:0", metadata={"tenant": "t1"},
-                        correlation_id="corr-from-caller")
+    result = submit_job(
+        "classify",
+        "Your invoice is overdue.",
+        labels=["invoice", "spam"],
+        model_id="amazon.nova-micro-v1:0",
+        metadata={"tenant": "t1"},
+        correlation_id="corr-from-caller",
+    )
 
     [body] = bodies(drain(aws_env))
     assert body["labels"] == ["invoice", "spam"]
@@ -165,16 +180,19 @@ def test_submit_job_completes_through_the_consumer(aws_env, fake_bedrock):
     assert job["result"] == "spam"
 
 
-@pytest.mark.parametrize(("kwargs", "status_code", "fragment"), [
-    ({"task": "translate", "document": "x"}, 400, "unknown task"),
-    ({"task": "summarize", "document": ""}, 400, "'document'"),
-    ({"task": "summarize", "document": "   "}, 400, "'document'"),
-    ({"task": "summarize", "document": 3}, 400, "'document'"),
-    ({"task": "classify", "document": "x"}, 400, "'labels'"),
-    ({"task": "classify", "document": "x", "labels": ["a", 2]}, 400, "'labels'"),
-    ({"task": "summarize", "document": "x", "metadata": ["not", "a", "dict"]}, 400, "'metadata'"),
-    ({"task": "summarize", "document": "x" * 101}, 413, "limit"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "status_code", "fragment"),
+    [
+        ({"task": "translate", "document": "x"}, 400, "unknown task"),
+        ({"task": "summarize", "document": ""}, 400, "'document'"),
+        ({"task": "summarize", "document": "   "}, 400, "'document'"),
+        ({"task": "summarize", "document": 3}, 400, "'document'"),
+        ({"task": "classify", "document": "x"}, 400, "'labels'"),
+        ({"task": "classify", "document": "x", "labels": ["a", 2]}, 400, "'labels'"),
+        ({"task": "summarize", "document": "x", "metadata": ["not", "a", "dict"]}, 400, "'metadata'"),
+        ({"task": "summarize", "document": "x" * 101}, 413, "limit"),
+    ],
+)
 def test_submit_job_rejects_invalid_input(aws_env, monkeypatch, kwargs, status_code, fragment):
     set_env(monkeypatch, MAX_DOCUMENT_BYTES="100")
 
@@ -233,11 +251,19 @@ def test_submit_jobs_sends_in_batches_of_ten_in_input_order(aws_env, sqs_proxy):
 
 
 def test_submit_jobs_carries_per_job_correlation_ids(aws_env):
-    results = submit_jobs([{"task": "summarize", "document": "One.", "correlation_id": "c-1"},
-                           {"task": "summarize", "document": "Two."}])
+    results = submit_jobs(
+        [
+            {"task": "summarize", "document": "One.", "correlation_id": "c-1"},
+            {"task": "summarize", "document": "Two."},
+        ]
+    )
 
-    attributes = {m["MessageAttributes"]["job_id"]["StringValue"]: m["MessageAttributes"]["correlation_id"]
-                  ["StringValue"] for m in drain(aws_env)}
+    attributes = {
+        m["MessageAttributes"]["job_id"]["StringValue"]: m["MessageAttributes"]["correlation_id"][
+            "StringValue"
+        ]
+        for m in drain(aws_env)
+    }
     assert attributes == {results[0].job_id: "c-1", results[1].job_id: results[1].job_id}
 
 
@@ -256,8 +282,9 @@ def test_submit_jobs_retries_entries_sqs_failed_transiently(aws_env, sqs_proxy, 
     assert {i["status"] for i in table_items(aws_env).values()} == {"pending"}
 
 
-def test_submit_jobs_does_not_retry_sender_faults_and_removes_their_jobs(aws_env, sqs_proxy, no_sleep,
-                                                                         monkeypatch):
+def test_submit_jobs_does_not_retry_sender_faults_and_removes_their_jobs(
+    aws_env, sqs_proxy, no_sleep, monkeypatch
+):
     set_env(monkeypatch, INLINE_DOCUMENT_MAX_BYTES="10")
     proxy = sqs_proxy(fault=lambda number, entries: {"2": ("InvalidMessageContents", True)})
 
@@ -299,21 +326,24 @@ def test_submit_jobs_when_sqs_keeps_raising_leaves_nothing(aws_env, sqs_proxy, n
     assert len(results) == 13
     assert all(not r.ok and r.status_code == 503 and r.error for r in results)
     assert all("ClientError" in r.error for r in results)
-    assert [len(c) for c in proxy.batch_calls] == [10] * submission.SEND_BATCH_ATTEMPTS + [3] * \
-        submission.SEND_BATCH_ATTEMPTS
+    assert [len(c) for c in proxy.batch_calls] == [10] * submission.SEND_BATCH_ATTEMPTS + [
+        3
+    ] * submission.SEND_BATCH_ATTEMPTS
     assert table_items(aws_env) == {}
     assert payload_keys(aws_env) == []
     assert queue_counts(aws_env) == (0, 0)
 
 
 def test_submit_jobs_invalid_entries_do_not_stop_the_others(aws_env):
-    results = submit_jobs([
-        {"task": "summarize", "document": "First valid document."},
-        {"task": "nope", "document": "x"},
-        {"task": "summarize", "document": ""},
-        {"task": "classify", "document": "Second valid document.", "labels": ["a", "b"]},
-        {"task": "summarize", "document": "x", "colour": "red"},
-    ])
+    results = submit_jobs(
+        [
+            {"task": "summarize", "document": "First valid document."},
+            {"task": "nope", "document": "x"},
+            {"task": "summarize", "document": ""},
+            {"task": "classify", "document": "Second valid document.", "labels": ["a", "b"]},
+            {"task": "summarize", "document": "x", "colour": "red"},
+        ]
+    )
 
     assert [r.ok for r in results] == [True, False, False, True, False]
     assert results[1].job_id is None and "unknown task 'nope'" in results[1].error
@@ -347,9 +377,13 @@ def test_submit_jobs_large_document_without_payload_bucket_fails_alone(aws_env, 
     monkeypatch.delenv("PAYLOAD_BUCKET")
     set_env(monkeypatch, INLINE_DOCUMENT_MAX_BYTES="100")
 
-    results = submit_jobs([{"task": "summarize", "document": "short one"},
-                           {"task": "summarize", "document": "long " * 50},
-                           {"task": "summarize", "document": "short two"}])
+    results = submit_jobs(
+        [
+            {"task": "summarize", "document": "short one"},
+            {"task": "summarize", "document": "long " * 50},
+            {"task": "summarize", "document": "short two"},
+        ]
+    )
 
     assert [r.ok for r in results] == [True, False, True]
     assert results[1].status_code == 503

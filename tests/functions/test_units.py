@@ -230,3 +230,34 @@ def test_client_error_reason_does_not_echo_the_service_message():
     with pytest.raises(PermanentJobError) as raised:
         ModelClient(Rejecting()).converse({"modelId": "m"})
     assert "SECRET" not in raised.value.reason
+
+
+def test_settings_follow_environment_changes_without_a_reset(clean_settings):
+    clean_settings.setenv("JOBS_TABLE", "first")
+    first = get_settings()
+    assert get_settings() is first  # cached while nothing changes
+    clean_settings.setenv("JOBS_TABLE", "second")
+    assert get_settings().jobs_table == "second"
+
+
+def test_clients_follow_endpoint_changes(clean_settings):
+    from bedrock_jobs import aws_clients
+
+    clean_settings.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:1111")
+    first = aws_clients.client("sqs")
+    assert aws_clients.client("sqs") is first
+    clean_settings.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:2222")
+    second = aws_clients.client("sqs")
+    assert second is not first and second.meta.endpoint_url == "http://127.0.0.1:2222"
+    clean_settings.setenv("AWS_ENDPOINT_URL_SQS", "http://127.0.0.1:3333")
+    assert aws_clients.client("sqs").meta.endpoint_url == "http://127.0.0.1:3333"
+
+
+def test_only_a_numeric_remaining_time_counts():
+    from unittest.mock import MagicMock
+
+    from bedrock_jobs.job_processor import remaining_seconds
+
+    assert remaining_seconds(MagicMock()) is None  # a test double's return value is no deadline
+    assert remaining_seconds(None) is None
+    assert remaining_seconds(type("Ctx", (), {"get_remaining_time_in_millis": lambda self: 1500})()) == 1.5

@@ -14,9 +14,16 @@ API_ID = "a1b2c3d4e5"
 DOMAIN = f"{API_ID}.execute-api.us-east-1.amazonaws.com"
 
 
-def http_event(method: str, path: str, body: Any = None, *, headers: dict[str, str] | None = None,
-               query: str = "", base64_body: bool = False,
-               path_parameters: dict[str, str] | None = None) -> dict[str, Any]:
+def http_event(
+    method: str,
+    path: str,
+    body: Any = None,
+    *,
+    headers: dict[str, str] | None = None,
+    query: str = "",
+    base64_body: bool = False,
+    path_parameters: dict[str, str] | None = None,
+) -> dict[str, Any]:
     """An HTTP API v2 event. ``body`` may be a str (sent verbatim), bytes, or any JSON value."""
     if body is None:
         raw_body: str | None = None
@@ -28,8 +35,14 @@ def http_event(method: str, path: str, body: Any = None, *, headers: dict[str, s
         raw_body = json.dumps(body)
     if raw_body is not None and base64_body:
         raw_body = base64.b64encode(raw_body.encode("utf-8")).decode("ascii")
-    all_headers = {"accept": "application/json", "host": DOMAIN, "user-agent": "pytest/1.0",
-                   "x-forwarded-for": "198.51.100.7", "x-forwarded-port": "443", "x-forwarded-proto": "https"}
+    all_headers = {
+        "accept": "application/json",
+        "host": DOMAIN,
+        "user-agent": "pytest/1.0",
+        "x-forwarded-for": "198.51.100.7",
+        "x-forwarded-port": "443",
+        "x-forwarded-proto": "https",
+    }
     if raw_body is not None:
         all_headers["content-type"] = "application/json"
         all_headers["content-length"] = str(len(raw_body))
@@ -46,8 +59,13 @@ def http_event(method: str, path: str, body: Any = None, *, headers: dict[str, s
             "apiId": API_ID,
             "domainName": DOMAIN,
             "domainPrefix": API_ID,
-            "http": {"method": method.upper(), "path": path, "protocol": "HTTP/1.1",
-                     "sourceIp": "198.51.100.7", "userAgent": "pytest/1.0"},
+            "http": {
+                "method": method.upper(),
+                "path": path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": "198.51.100.7",
+                "userAgent": "pytest/1.0",
+            },
             "requestId": str(uuid.uuid4()),
             "routeKey": "$default",
             "stage": "$default",
