@@ -10,7 +10,7 @@ CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 CHECKOV_VERSION ?= >=3.2,<4
 ARGS ?=
 
-.PHONY: test run bench lint fmt clean docs
+.PHONY: test run bench lint fmt clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,12 +37,12 @@ bench: $(STAMP)
 	$(PY) -m bench $(ARGS)
 
 lint: $(STAMP)
-	$(PY) -m ruff check functions local tests bench
-	$(PY) -m ruff format --check functions local tests bench
+	$(PY) -m ruff check functions local tests bench scripts
+	$(PY) -m ruff format --check functions local tests bench scripts
 
 fmt: $(STAMP)
-	$(PY) -m ruff format functions local tests bench
-	$(PY) -m ruff check --fix functions local tests bench
+	$(PY) -m ruff format functions local tests bench scripts
+	$(PY) -m ruff check --fix functions local tests bench scripts
 
 clean:
 	rm -rf $(VENV) $(CHECKOV_VENV) build dist *.egg-info .pytest_cache .terraform-offline
