@@ -51,6 +51,9 @@ def pipeline(
             }
         )
         bedrock_jobs.reset_caches()
+        from bedrock_jobs.observability import logger
+
+        logger.setLevel("ERROR")  # the logger was built at import; benchmarks print only their numbers
         try:
             yield aws, resources, model
         finally:
