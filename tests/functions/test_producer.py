@@ -713,3 +713,17 @@ def test_fifo_job_completes_through_the_consumer(aws_env, fake_bedrock):
     assert event["Records"][0]["attributes"]["MessageGroupId"] == "default"
     assert response == {"batchItemFailures": []}
     assert aws_env.job(body["job_id"])["status"] == "complete"
+
+
+def test_named_api_gateway_stage_prefix_is_ignored(aws_env):
+    from bedrock_jobs import producer
+
+    event = http_event("POST", "/prod/jobs", {"task": "summarize", "document": "Staged."})
+    event["requestContext"]["stage"] = "prod"
+    event["requestContext"]["http"]["path"] = "/prod/jobs"
+    status, body = parse_response(producer.handler(event, FakeLambdaContext(timeout_seconds=10)))
+    assert status == 202 and body["status"] == "pending"
+    get = http_event("GET", f"/prod/jobs/{body['job_id']}")
+    get["requestContext"]["stage"] = "prod"
+    status, job = parse_response(producer.handler(get, FakeLambdaContext(timeout_seconds=10)))
+    assert status == 200 and job["job_id"] == body["job_id"]
