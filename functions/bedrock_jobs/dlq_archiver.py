@@ -18,7 +18,7 @@ from bedrock_jobs.archive import archive_record
 from bedrock_jobs.batch import ConcurrentSqsBatchProcessor
 from bedrock_jobs.config import get_settings
 from bedrock_jobs.job_store import JobStore
-from bedrock_jobs.messages import is_valid_job_id, job_id_hint, string_attribute
+from bedrock_jobs.messages import is_valid_job_id, job_id_hint, receive_count, string_attribute
 from bedrock_jobs.notifications import page_on_call, publish_job_notice
 from bedrock_jobs.observability import emit_job_metrics, local_context, logger, metrics, tracer
 
@@ -33,7 +33,7 @@ def _job_id(record: SQSRecord) -> str | None:
 def _reason(record: SQSRecord, job: dict[str, Any] | None) -> str:
     # The receive count travels with the message into the DLQ and includes the archiver's own receives,
     # so it is reported as what it is; ``attempts`` counts the consumer's claims of the job.
-    count = record.attributes.approximate_receive_count
+    count = receive_count(record.raw_event)
     attempts = (job or {}).get("attempts")
     reason = "dead-lettered"
     if attempts:
@@ -72,9 +72,9 @@ def record_handler(record: SQSRecord) -> str:
         job_id=job_id,
         reason=reason,
         archive_uri=archive_uri,
-        source_queue=record.event_source_arn,
+        source_queue=record.raw_event.get("eventSourceARN"),
         message_id=record.message_id,
-        receive_count=record.attributes.approximate_receive_count,
+        receive_count=receive_count(record.raw_event),
     )
     logger.warning(
         "dead-lettered message archived",

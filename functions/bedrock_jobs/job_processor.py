@@ -28,7 +28,7 @@ from bedrock_jobs.errors import (
     RetryableJobError,
 )
 from bedrock_jobs.job_store import Claim, ClaimOutcome, JobStore
-from bedrock_jobs.messages import JobMessage, job_id_hint, parse_job_message, string_attribute
+from bedrock_jobs.messages import JobMessage, job_id_hint, parse_job_message, receive_count, string_attribute
 from bedrock_jobs.model_client import ModelClient, build_converse_request
 from bedrock_jobs.notifications import page_on_call, publish_job_notice
 from bedrock_jobs.observability import emit_job_metrics, logger, tracer
@@ -244,9 +244,9 @@ class JobProcessor:
             job_id=job_id,
             reason=reason,
             archive_uri=archive_uri,
-            source_queue=record.event_source_arn,
+            source_queue=record.raw_event.get("eventSourceARN"),
             message_id=record.message_id,
-            receive_count=record.attributes.approximate_receive_count,
+            receive_count=receive_count(record.raw_event),
         )
         if job_id:
             self._notify(
@@ -269,9 +269,9 @@ class JobProcessor:
     def _schedule_retry(self, record: SQSRecord, exc: Exception) -> None:
         delay = getattr(exc, "retry_after_seconds", None)
         if delay is None:
-            receive_count = int(record.attributes.approximate_receive_count or 1)
+            deliveries = int(receive_count(record.raw_event) or 1)
             delay = backoff_seconds(
-                receive_count, self.settings.retry_base_delay_seconds, self.settings.retry_max_delay_seconds
+                deliveries, self.settings.retry_base_delay_seconds, self.settings.retry_max_delay_seconds
             )
         logger.warning(
             "record will be retried",

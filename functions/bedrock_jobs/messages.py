@@ -144,6 +144,12 @@ def string_attribute(record: dict[str, Any], name: str) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
+def receive_count(record: dict[str, Any]) -> str | None:
+    """``ApproximateReceiveCount`` of a raw Lambda SQS record, if the record carries it."""
+    value = (record.get("attributes") or {}).get("ApproximateReceiveCount")
+    return str(value) if value is not None else None
+
+
 def job_id_hint(body: str) -> str | None:
     """Best-effort job id from a body that failed validation, so its job can still be marked failed."""
     try:

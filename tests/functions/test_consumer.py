@@ -667,3 +667,27 @@ def test_archive_keeps_the_record_as_delivered(aws_env, fake_bedrock):
     assert record["messageId"] == message_id and record["body"] == "not json"
     assert record["messageAttributes"]["job_id"]["stringValue"] == "x-1"
     assert "receiptHandle" not in record
+
+
+def test_minimal_hand_built_records_are_handled(aws_env, fake_bedrock):
+    """Records carrying only messageId and body (a hand-built event) still get the full treatment."""
+    from bedrock_jobs import consumer, dlq_archiver
+
+    fake_bedrock.config.poison_marker = "ALWAYS-500"
+    event = {
+        "Records": [
+            {"messageId": "m-ok", "body": json.dumps(job_body("hand-1"))},
+            {"messageId": "m-retry", "body": json.dumps(job_body("hand-2", "ALWAYS-500 here."))},
+            {"messageId": "m-poison", "body": "{not json"},
+        ]
+    }
+    response = consumer.handler(event, FakeLambdaContext(timeout_seconds=50))
+    assert response["batchItemFailures"] == [{"itemIdentifier": "m-retry"}]
+    assert (aws_env.job("hand-1")["status"], aws_env.job("hand-2")["status"]) == ("complete", "pending")
+    assert [a["message_id"] for a in aws_env.archived()] == ["m-poison"]
+    response = dlq_archiver.handler(
+        {"Records": [{"messageId": "d-1", "body": json.dumps(job_body("hand-3"))}]},
+        FakeLambdaContext(timeout_seconds=30),
+    )
+    assert response == {"batchItemFailures": []}
+    assert aws_env.job("hand-3")["status"] == "failed"
