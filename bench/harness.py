@@ -10,6 +10,7 @@ from typing import Any
 
 import bedrock_jobs
 from bedrock_jobs_local.embedded_aws import EmbeddedAws, QueueSettings, Resources
+from bedrock_jobs_local.event_source_mapping import receive_event
 from bedrock_jobs_local.fake_bedrock import FakeBedrock
 from bedrock_jobs_local.lambda_context import LambdaContext
 
@@ -84,21 +85,7 @@ def enqueue(aws: EmbeddedAws, resources: Resources, count: int, prefix: str) -> 
 
 
 def receive_batch(aws: EmbeddedAws, resources: Resources, size: int) -> dict[str, Any]:
-    from bedrock_jobs_local.event_source_mapping import to_lambda_record  # the runner's event shape
-
-    sqs = aws.client("sqs")
-    records: list[dict[str, Any]] = []
-    while len(records) < size:
-        messages = sqs.receive_message(
-            QueueUrl=resources.queue_url,
-            MaxNumberOfMessages=min(10, size - len(records)),
-            AttributeNames=["All"],
-            MessageAttributeNames=["All"],
-        ).get("Messages", [])
-        if not messages:
-            break
-        records.extend(to_lambda_record(m, resources.queue_arn, resources.region) for m in messages)
-    return {"Records": records}
+    return receive_event(aws.client("sqs"), resources.queue_url, resources.queue_arn, resources.region, size)
 
 
 def context(timeout: float = 50.0) -> LambdaContext:

@@ -68,13 +68,7 @@ def record_handler(record: SQSRecord) -> str:
     if store and job_id:
         marked = store.mark_failed(job_id, reason, {"archive_uri": archive_uri})
     page_on_call(
-        settings.alerts_topic_arn,
-        job_id=job_id,
-        reason=reason,
-        archive_uri=archive_uri,
-        source_queue=record.raw_event.get("eventSourceARN"),
-        message_id=record.message_id,
-        receive_count=receive_count(record.raw_event),
+        settings.alerts_topic_arn, record.raw_event, job_id=job_id, reason=reason, archive_uri=archive_uri
     )
     logger.warning(
         "dead-lettered message archived",

@@ -72,15 +72,18 @@ class JobProcessor:
         self.settings = settings
         self.store = JobStore(settings.jobs_table or "", ttl_days=settings.job_ttl_days)
         self.payloads = PayloadStore(settings.payload_bucket)
+        self._model: ModelClient | None = None
 
     @property
     def model(self) -> ModelClient:
         s = self.settings
-        return ModelClient(
-            aws_clients.bedrock_runtime(
-                s.bedrock_connect_timeout_seconds, s.bedrock_read_timeout_seconds, s.bedrock_max_attempts
-            )
+        client = aws_clients.bedrock_runtime(
+            s.bedrock_connect_timeout_seconds, s.bedrock_read_timeout_seconds, s.bedrock_max_attempts
         )
+        # One ModelClient per botocore client: its retry hook is set up once, not per record.
+        if self._model is None or self._model.bedrock_runtime is not client:
+            self._model = ModelClient(client)
+        return self._model
 
     # -- entry point -----------------------------------------------------------------------------
     def process(self, record: SQSRecord, lambda_context: Any | None = None) -> RecordOutcome:
@@ -241,12 +244,10 @@ class JobProcessor:
         self._best_effort(
             page_on_call,
             self.settings.alerts_topic_arn,
+            record.raw_event,
             job_id=job_id,
             reason=reason,
             archive_uri=archive_uri,
-            source_queue=record.raw_event.get("eventSourceARN"),
-            message_id=record.message_id,
-            receive_count=receive_count(record.raw_event),
         )
         if job_id:
             self._notify(

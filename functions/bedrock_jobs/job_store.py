@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from enum import Enum
@@ -153,47 +153,27 @@ class JobStore:
         now_epoch = time.time()
         now = utc_now()
         token = uuid.uuid4().hex
-        names = {"#s": "status"}
-        values: dict[str, Any] = {
-            ":processing": PROCESSING,
-            ":pending": PENDING,
-            ":now_epoch": Decimal(str(round(now_epoch, 3))),
-            ":lease": Decimal(str(round(now_epoch + lease_seconds, 3))),
-            ":now": now,
-            ":token": token,
-            ":one": 1,
-            ":zero": 0,
-        }
-        sets = [
-            "#s = :processing",
-            "lease_expires_at = :lease",
-            "claim_token = :token",
-            "started_at = :now",
-            "updated_at = :now",
-            "attempts = if_not_exists(attempts, :zero) + :one",
-            "created_at = if_not_exists(created_at, :now)",
-        ]
-        expires_at = self._expires_at()
-        if expires_at:
-            values[":expires"] = expires_at
-            sets.append("expires_at = if_not_exists(expires_at, :expires)")
-        for i, (name, value) in enumerate(sorted(defaults.items())):
-            if value is None or value in ({}, []):
-                continue
-            names[f"#d{i}"] = name
-            values[f":d{i}"] = value
-            sets.append(f"#d{i} = if_not_exists(#d{i}, :d{i})")
+        update = _Update()
+        update.set("status", PROCESSING)
+        update.set("lease_expires_at", Decimal(str(round(now_epoch + lease_seconds, 3))))
+        update.set("claim_token", token)
+        update.set("started_at", now)
+        update.set("updated_at", now)
+        update.sets.append(f"attempts = if_not_exists(attempts, {update.value(0)}) + {update.value(1)}")
+        self._first_seen(update, now)
+        for name, value in sorted(defaults.items()):
+            if value is not None and value not in ({}, []):
+                update.set_if_absent(name, value)
+        condition = (
+            f"attribute_not_exists(job_id) OR #status = {update.value(PENDING)} OR "
+            f"(#status = {update.value(PROCESSING)} AND lease_expires_at < "
+            f"{update.value(Decimal(str(round(now_epoch, 3))))})"
+        )
         try:
-            response = self.dynamodb.update_item(
-                TableName=self.table_name,
-                Key={"job_id": {"S": job_id}},
-                UpdateExpression="SET " + ", ".join(sets),
-                ConditionExpression=(
-                    "attribute_not_exists(job_id) OR #s = :pending "
-                    "OR (#s = :processing AND lease_expires_at < :now_epoch)"
-                ),
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues={k: _serialize(v) for k, v in values.items()},
+            response = self._update(
+                job_id,
+                update,
+                condition,
                 ReturnValues="ALL_NEW",
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
@@ -209,23 +189,13 @@ class JobStore:
             return Claim(outcome, job)
         return Claim(ClaimOutcome.CLAIMED, _from_item(response["Attributes"]), token)
 
-    def _update_owned(self, job_id: str, token: str, sets: dict[str, Any], removes: list[str]) -> bool:
-        names = {"#s": "status", **{f"#a{i}": k for i, k in enumerate(sets)}}
-        values = {f":a{i}": v for i, v in enumerate(sets.values())}
-        values[":token"] = token
-        values[":processing"] = PROCESSING
-        expression = "SET " + ", ".join(f"#a{i} = :a{i}" for i in range(len(sets)))
-        if removes:
-            expression += " REMOVE " + ", ".join(removes)
+    def _update_owned(self, job_id: str, token: str, fields: dict[str, Any], removes: list[str]) -> bool:
+        update = _Update(removes=removes)
+        for name, value in fields.items():
+            update.set(name, value)
+        condition = f"claim_token = {update.value(token)} AND #status = {update.value(PROCESSING)}"
         try:
-            self.dynamodb.update_item(
-                TableName=self.table_name,
-                Key={"job_id": {"S": job_id}},
-                UpdateExpression=expression,
-                ConditionExpression="claim_token = :token AND #s = :processing",
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues={k: _serialize(v) for k, v in values.items()},
-            )
+            self._update(job_id, update, condition)
         except ClientError as exc:
             if _conditional_failed(exc):
                 return False  # our lease ran out and someone else owns the job now
@@ -250,38 +220,78 @@ class JobStore:
     def mark_failed(self, job_id: str, error: str, extra: dict[str, Any] | None = None) -> bool:
         """Fail a job (creating it if unknown); a ``complete`` job keeps its result. ``False`` if complete."""
         now = utc_now()
+        update = _Update(removes=["lease_expires_at", "claim_token"])
         fields = {
             "status": FAILED,
             "error": error[:1000],
             "failed_at": now,
             "updated_at": now,
-            **{k: v for k, v in (extra or {}).items() if v is not None},
+            **(extra or {}),
         }
-        names = {f"#a{i}": k for i, k in enumerate(fields)}
-        names["#st"] = "status"
-        values = {f":a{i}": v for i, v in enumerate(fields.values())}
-        values[":complete"] = COMPLETE
-        values[":now"] = now
-        sets = [f"#a{i} = :a{i}" for i in range(len(fields))]
-        sets.append("created_at = if_not_exists(created_at, :now)")
-        expires_at = self._expires_at()
-        if expires_at:
-            values[":expires"] = expires_at
-            sets.append("expires_at = if_not_exists(expires_at, :expires)")
+        for name, value in fields.items():
+            if value is not None:
+                update.set(name, value)
+        self._first_seen(update, now)
+        condition = f"attribute_not_exists(job_id) OR #status <> {update.value(COMPLETE)}"
         try:
-            self.dynamodb.update_item(
-                TableName=self.table_name,
-                Key={"job_id": {"S": job_id}},
-                UpdateExpression="SET " + ", ".join(sets) + " REMOVE lease_expires_at, claim_token",
-                ConditionExpression="attribute_not_exists(job_id) OR #st <> :complete",
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues={k: _serialize(v) for k, v in values.items()},
-            )
+            self._update(job_id, update, condition)
         except ClientError as exc:
             if _conditional_failed(exc):
                 return False
             raise
         return True
+
+    # -- shared ----------------------------------------------------------------------------------
+    def _first_seen(self, update: _Update, now: str) -> None:
+        """Attributes a record gets when this write is the one that creates it."""
+        update.set_if_absent("created_at", now)
+        expires_at = self._expires_at()
+        if expires_at:
+            update.set_if_absent("expires_at", expires_at)
+
+    def _update(self, job_id: str, update: _Update, condition: str, **options: Any) -> dict[str, Any]:
+        return self.dynamodb.update_item(
+            TableName=self.table_name,
+            Key={"job_id": {"S": job_id}},
+            UpdateExpression=update.expression(),
+            ConditionExpression=condition,
+            ExpressionAttributeNames=update.names,
+            ExpressionAttributeValues={k: _serialize(v) for k, v in update.values.items()},
+            **options,
+        )
+
+
+@dataclass
+class _Update:
+    """An UpdateItem expression with generated placeholders; ``#status`` is always available."""
+
+    removes: list[str] = field(default_factory=list)
+    sets: list[str] = field(default_factory=list)
+    names: dict[str, str] = field(default_factory=lambda: {"#status": "status"})
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def name(self, attribute: str) -> str:
+        if attribute == "status":
+            return "#status"
+        placeholder = f"#n{len(self.names)}"
+        self.names[placeholder] = attribute
+        return placeholder
+
+    def value(self, value: Any) -> str:
+        placeholder = f":v{len(self.values)}"
+        self.values[placeholder] = value
+        return placeholder
+
+    def set(self, attribute: str, value: Any) -> None:
+        self.sets.append(f"{self.name(attribute)} = {self.value(value)}")
+
+    def set_if_absent(self, attribute: str, value: Any) -> None:
+        name = self.name(attribute)
+        self.sets.append(f"{name} = if_not_exists({name}, {self.value(value)})")
+
+    def expression(self) -> str:
+        expression = "SET " + ", ".join(self.sets)
+        return expression + (" REMOVE " + ", ".join(self.removes) if self.removes else "")
 
 
 def public_view(job: dict[str, Any]) -> dict[str, Any]:

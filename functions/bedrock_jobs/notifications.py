@@ -9,6 +9,7 @@ import json
 from typing import Any
 
 from bedrock_jobs import aws_clients
+from bedrock_jobs.messages import receive_count
 
 
 def _publish(topic_arn: str, subject: str, message: dict[str, Any], attributes: dict[str, str]) -> None:
@@ -52,26 +53,20 @@ def publish_job_notice(topic_arn: str | None, job: dict[str, Any]) -> None:
 
 
 def page_on_call(
-    topic_arn: str | None,
-    *,
-    job_id: str | None,
-    reason: str,
-    archive_uri: str,
-    source_queue: str | None,
-    message_id: str,
-    receive_count: str | None = None,
+    topic_arn: str | None, record: dict[str, Any], *, job_id: str | None, reason: str, archive_uri: str
 ) -> bool:
-    """Alert on an archived failure; returns whether a page was sent."""
+    """Alert on the archived failure of ``record`` (a raw Lambda SQS record); whether a page was sent."""
     if not topic_arn:
         return False
+    message_id = record.get("messageId") or "unknown"
     alert = {
         "event": "job.archived_failure",
         "job_id": job_id,
         "reason": reason,
         "archive_uri": archive_uri,
-        "source_queue": source_queue,
+        "source_queue": record.get("eventSourceARN"),
         "message_id": message_id,
-        "receive_count": receive_count,
+        "receive_count": receive_count(record),
         "runbook": "README.md#runbook-archived-failure",
     }
     _publish(
