@@ -3,7 +3,9 @@
 ################################################################################
 
 locals {
-  create_results_topic = var.results_topic_enabled && var.results_topic_arn == null
+  # Booleans decide what is created: an ARN passed in may be unknown until apply (a topic created
+  # next to the module), and count cannot wait for apply.
+  create_results_topic = var.results_topic_enabled && var.results_topic_create
   results_topic_arn    = local.create_results_topic ? aws_sns_topic.results[0].arn : var.results_topic_arn
 }
 
@@ -93,6 +95,7 @@ module "alarms" {
 
   create_topic            = var.alarm_create_topic
   topic_arn               = var.alarm_topic_arn
+  create_topic_kms_key    = var.alarm_topic_create_kms_key
   topic_kms_master_key_id = var.alarm_topic_kms_master_key_id != null ? var.alarm_topic_kms_master_key_id : var.kms_key_arn
   topic_subscriptions     = var.alarm_subscriptions
   actions_enabled         = var.alarm_actions_enabled
@@ -113,8 +116,10 @@ module "alarms" {
   consumer_errors_threshold    = var.alarm_consumer_errors_threshold
   consumer_errors_period       = var.alarm_consumer_errors_period
   consumer_throttles_threshold = var.alarm_consumer_throttles_threshold
+  archiver_alarms_enabled      = true
   archiver_function_name       = local.function_names.archiver
   archiver_errors_threshold    = var.alarm_archiver_errors_threshold
+  producer_alarms_enabled      = true
   producer_function_name       = local.function_names.producer
   producer_errors_threshold    = var.alarm_producer_errors_threshold
 

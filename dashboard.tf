@@ -193,6 +193,8 @@ locals {
 resource "aws_cloudwatch_dashboard" "this" {
   count = var.dashboard_enabled ? 1 : 0
 
-  dashboard_name = var.name
+  # Dashboards are account-wide, not regional: the region in the default name keeps instances of the
+  # same name in several regions apart.
+  dashboard_name = coalesce(var.dashboard_name, "${var.name}-${local.region}")
   dashboard_body = jsonencode({ widgets = local.dashboard_widgets })
 }

@@ -103,8 +103,13 @@ locals {
     local.s3_trigger_object_filter,
   )
 
+  # The S3 target sends an "Object Created" event in EventBridge's own shape, carrying only what the
+  # consumer reads, plus the task: the consumer turns raw S3 events and these into jobs by one code
+  # path (messages.py), so a key decodes the same way whichever way it arrives. Every placeholder
+  # stands outside quotes, where EventBridge inserts the value as a JSON string, escaped: keys with
+  # quotes, backslashes or control characters keep the message valid JSON.
   s3_trigger_template = format(
-    "{\"job_id\": <id>, \"task\": %s, \"document_uri\": \"s3://<bucket>/<key>\", \"correlation_id\": <id>, \"submitted_at\": <time>}",
+    "{\"version\": \"0\", \"id\": <id>, \"detail-type\": \"Object Created\", \"source\": \"aws.s3\", \"time\": <time>, \"detail\": {\"bucket\": {\"name\": <bucket>}, \"object\": {\"key\": <key>}, \"task\": %s}}",
     jsonencode(var.s3_trigger_task),
   )
 }

@@ -28,13 +28,14 @@ locals {
   # results topic) and the key of the alerts topic, when they are customer managed.
   data_kms_key_arns = var.kms_key_arn != null ? [var.kms_key_arn] : []
   results_topic_kms_key_arns = (
-    var.results_topic_enabled && var.results_topic_arn != null && var.results_topic_kms_key_arn != null
+    var.results_topic_enabled && !var.results_topic_create && var.results_topic_kms_key_arn != null
     ? [var.results_topic_kms_key_arn] : []
   )
   alerts_topic_kms_key_arns = (
     !var.alarm_create_topic ? (var.alarm_topic_kms_key_arn != null ? [var.alarm_topic_kms_key_arn] : []) :
-    var.alarm_topic_kms_master_key_id != null ? (can(regex("^arn:aws[a-z-]*:kms:[^:]+:[0-9]{12}:key/", var.alarm_topic_kms_master_key_id)) ? [var.alarm_topic_kms_master_key_id] : []) :
-    var.kms_key_arn != null ? [var.kms_key_arn] : [module.alarms.topic_kms_key_arn]
+    var.alarm_topic_create_kms_key ? [module.alarms.topic_kms_key_arn] :
+    var.alarm_topic_kms_master_key_id != null ? [var.alarm_topic_kms_master_key_id] :
+    var.kms_key_arn != null ? [var.kms_key_arn] : []
   )
 
   # One KMS statement per function, naming only the keys that function's data is encrypted with.
@@ -42,7 +43,7 @@ locals {
     for role, arns in {
       producer = local.data_kms_key_arns
       consumer = concat(local.data_kms_key_arns, local.alerts_topic_kms_key_arns, local.results_topic_kms_key_arns)
-      archiver = concat(local.data_kms_key_arns, local.alerts_topic_kms_key_arns)
+      archiver = concat(local.data_kms_key_arns, local.alerts_topic_kms_key_arns, local.results_topic_kms_key_arns)
       } : role => length(arns) > 0 ? [
       {
         sid       = "UseKmsKeys"
@@ -70,29 +71,99 @@ locals {
 
 locals {
   # System-defined cross-region inference profiles are the model id prefixed by a geography.
-  inference_profile_pattern = "^(global|us-gov|us|eu|apac|jp|au|ca)\\.(.+)$"
+  inference_profile_pattern     = "^(global|us-gov|us|eu|apac|jp|au|ca)\\.(.+)$"
+  inference_profile_arn_pattern = "^arn:[^:]+:bedrock:[^:]*:[0-9]*:inference-profile/((global|us-gov|us|eu|apac|jp|au|ca)\\.(.+))$"
 
   model_ids = distinct(concat([var.model_id], compact([for task in values(var.tasks) : task.model_id])))
 
-  model_arns = distinct(concat(flatten([
-    for id in local.model_ids : (
-      # A full ARN (inference profile, provisioned throughput, imported model) is used as given;
-      # for a system-defined profile ARN the underlying foundation models are added.
-      startswith(id, "arn:") ? concat(
-        [id],
-        can(regex(":inference-profile/(global|us-gov|us|eu|apac|jp|au|ca)\\.", id))
-        ? ["arn:${local.partition}:bedrock:*::foundation-model/${regex(":inference-profile/[a-z-]+\\.(.+)$", id)[0]}"]
-        : [],
-      ) :
-      # A cross-region profile id: the profile in this region plus the foundation model in whichever
-      # region the profile routes to (hence the region wildcard; the model name stays exact).
-      can(regex(local.inference_profile_pattern, id)) ? [
-        "arn:${local.partition}:bedrock:${local.region}:${local.account_id}:inference-profile/${id}",
-        "arn:${local.partition}:bedrock:*::foundation-model/${regex(local.inference_profile_pattern, id)[1]}",
-      ] :
-      ["arn:${local.partition}:bedrock:${local.region}::foundation-model/${id}"]
-    )
-  ]), var.consumer_allowed_model_arns))
+  # Base models named by id are invoked in this region only.
+  direct_model_arns = [
+    for id in local.model_ids : "arn:${local.partition}:bedrock:${local.region}::foundation-model/${id}"
+    if !startswith(id, "arn:") && !can(regex(local.inference_profile_pattern, id))
+  ]
+
+  # System-defined inference profiles (by id or ARN) and the foundation model behind each.
+  inference_profiles = merge(
+    {
+      for id in local.model_ids : "arn:${local.partition}:bedrock:${local.region}:${local.account_id}:inference-profile/${id}" => {
+        model  = regex(local.inference_profile_pattern, id)[1]
+        global = regex(local.inference_profile_pattern, id)[0] == "global"
+      } if !startswith(id, "arn:") && can(regex(local.inference_profile_pattern, id))
+    },
+    {
+      for id in local.model_ids : id => {
+        model  = regex(local.inference_profile_arn_pattern, id)[2]
+        global = regex(local.inference_profile_arn_pattern, id)[1] == "global"
+      } if can(regex(local.inference_profile_arn_pattern, id))
+    },
+  )
+
+  # Other ARNs (application inference profiles, provisioned throughput, imported models) as given.
+  other_model_arns = [for id in local.model_ids : id if startswith(id, "arn:") && !can(regex(local.inference_profile_arn_pattern, id))]
+
+  # Converse is authorised by bedrock:InvokeModel. A profile needs the profile itself plus the
+  # foundation model in every region it routes to, and those model grants are conditioned on the call
+  # coming through that profile (bedrock:InferenceProfileArn), so the role cannot invoke the model
+  # directly in another region (UG "Prerequisites for inference profiles"). A global profile routes to
+  # any commercial region; its model grant is the source region's model plus the region-less
+  # arn:...:bedrock:::foundation-model/<id> with aws:RequestedRegion "unspecified" (UG "Global
+  # cross-Region inference").
+  bedrock_statements = concat(
+    [
+      {
+        sid        = "InvokeModels"
+        actions    = ["bedrock:InvokeModel"]
+        resources  = distinct(concat(local.direct_model_arns, keys(local.inference_profiles), local.other_model_arns, var.consumer_allowed_model_arns))
+        conditions = []
+      },
+    ],
+    flatten([
+      for i, arn in sort(keys(local.inference_profiles)) : concat(
+        [
+          {
+            sid       = "InvokeModelViaProfile${i}"
+            actions   = ["bedrock:InvokeModel"]
+            resources = [local.inference_profiles[arn].global ? "arn:${local.partition}:bedrock:${local.region}::foundation-model/${local.inference_profiles[arn].model}" : "arn:${local.partition}:bedrock:*::foundation-model/${local.inference_profiles[arn].model}"]
+            conditions = [
+              { test = "StringEquals", variable = "bedrock:InferenceProfileArn", values = [arn] },
+            ]
+          },
+        ],
+        local.inference_profiles[arn].global ? [
+          {
+            sid       = "InvokeModelViaGlobalProfile${i}"
+            actions   = ["bedrock:InvokeModel"]
+            resources = ["arn:${local.partition}:bedrock:::foundation-model/${local.inference_profiles[arn].model}"]
+            conditions = [
+              { test = "StringEquals", variable = "bedrock:InferenceProfileArn", values = [arn] },
+              { test = "StringEquals", variable = "aws:RequestedRegion", values = ["unspecified"] },
+            ]
+          },
+        ] : [],
+      )
+    ]),
+    # Serverless models sold through AWS Marketplace (Anthropic's among them) are subscribed to by the
+    # first principal that invokes them in an account; without these actions that first call, and so
+    # every job, fails with AccessDeniedException (UG "Access Amazon Bedrock foundation models").
+    # Subscribe is scoped to the configured models' Marketplace product ids.
+    var.consumer_marketplace_subscribe_enabled && length(var.consumer_marketplace_product_ids) > 0 ? [
+      {
+        sid       = "SubscribeToModelOffers"
+        actions   = ["aws-marketplace:Subscribe"]
+        resources = ["*"]
+        conditions = [
+          { test = "ForAnyValue:StringEquals", variable = "aws-marketplace:ProductId", values = var.consumer_marketplace_product_ids },
+        ]
+      },
+      {
+        # No resource-level permissions or condition keys exist for this read-only action.
+        sid        = "ViewModelSubscriptions"
+        actions    = ["aws-marketplace:ViewSubscriptions"]
+        resources  = ["*"]
+        conditions = []
+      },
+    ] : [],
+  )
 }
 
 ################################################################################
@@ -102,11 +173,13 @@ locals {
 module "producer" {
   source = "./modules/sqs-function"
 
-  function_name = local.function_names.producer
-  description   = "bedrock-jobs producer: validates and enqueues jobs (POST /jobs, GET /jobs/{job_id})"
-  handler       = "bedrock_jobs.producer.handler"
-  memory_size   = var.producer_memory_size
-  timeout       = var.producer_timeout
+  function_name        = local.function_names.producer
+  role_name            = var.producer_role_name
+  role_use_name_prefix = var.lambda_role_use_name_prefix
+  description          = "bedrock-jobs producer: validates and enqueues jobs (POST /jobs, GET /jobs/{job_id})"
+  handler              = "bedrock_jobs.producer.handler"
+  memory_size          = var.producer_memory_size
+  timeout              = var.producer_timeout
 
   runtime                   = local.function_defaults.runtime
   architectures             = local.function_defaults.architectures
@@ -117,7 +190,8 @@ module "producer" {
   role_permissions_boundary = local.function_defaults.role_permissions_boundary
   application_log_level     = local.application_log_level
 
-  filename         = local.package_filename
+  s3_bucket        = aws_s3_object.package.bucket
+  s3_key           = aws_s3_object.package.key
   source_code_hash = local.package_source_code_hash
 
   reserved_concurrent_executions = var.producer_reserved_concurrent_executions
@@ -128,6 +202,7 @@ module "producer" {
       JOBS_TABLE                    = aws_dynamodb_table.jobs.name
       QUEUE_URL                     = module.queue.queue_url
       PAYLOAD_BUCKET                = module.payload_bucket.bucket_id
+      MODEL_ID                      = var.model_id
       TASKS_CONFIG                  = local.tasks_config
       MAX_DOCUMENT_BYTES            = tostring(var.producer_max_document_bytes)
       INLINE_DOCUMENT_MAX_BYTES     = tostring(var.producer_inline_document_max_bytes)
@@ -200,27 +275,32 @@ locals {
   producer_url_principals = var.producer_url_enabled ? (
     var.producer_url_authorization_type == "NONE" ? ["*"] : var.producer_url_allowed_principals
   ) : []
+
+  # Keyed by position, not by principal: a principal may be an ARN known only after apply (a role
+  # created next to the module), and for_each keys must be known at plan. The statement ids stay short
+  # (Lambda allows 100 characters) whatever the principal's length.
+  producer_url_permissions = { for i, principal in local.producer_url_principals : tostring(i) => principal }
 }
 
 resource "aws_lambda_permission" "producer_url" {
   # checkov:skip=CKV_AWS_301:Principal "*" exists only for authorization NONE, which needs the explicit producer_url_allow_unauthenticated opt-in.
-  for_each = toset(local.producer_url_principals)
+  for_each = local.producer_url_permissions
 
-  statement_id           = "InvokeFunctionUrl-${replace(replace(each.key, "*", "public"), "/[^A-Za-z0-9_-]/", "-")}"
+  statement_id           = "InvokeFunctionUrl-${each.key}"
   action                 = "lambda:InvokeFunctionUrl"
   function_name          = module.producer.function_name
-  principal              = each.key
+  principal              = each.value
   function_url_auth_type = var.producer_url_authorization_type
 }
 
 resource "aws_lambda_permission" "producer_url_invoke" {
   # checkov:skip=CKV_AWS_301:Principal "*" exists only for authorization NONE, which needs the explicit producer_url_allow_unauthenticated opt-in; the permission is limited to calls through the Function URL.
-  for_each = toset(local.producer_url_principals)
+  for_each = local.producer_url_permissions
 
-  statement_id             = "InvokeViaFunctionUrl-${replace(replace(each.key, "*", "public"), "/[^A-Za-z0-9_-]/", "-")}"
+  statement_id             = "InvokeViaFunctionUrl-${each.key}"
   action                   = "lambda:InvokeFunction"
   function_name            = module.producer.function_name
-  principal                = each.key
+  principal                = each.value
   invoked_via_function_url = true
 }
 
@@ -241,11 +321,13 @@ data "aws_iam_policy_document" "producer_invoke" {
 module "consumer" {
   source = "./modules/sqs-function"
 
-  function_name = local.function_names.consumer
-  description   = "bedrock-jobs consumer: runs queued jobs on Amazon Bedrock"
-  handler       = "bedrock_jobs.consumer.handler"
-  memory_size   = var.consumer_memory_size
-  timeout       = var.consumer_timeout
+  function_name        = local.function_names.consumer
+  role_name            = var.consumer_role_name
+  role_use_name_prefix = var.lambda_role_use_name_prefix
+  description          = "bedrock-jobs consumer: runs queued jobs on Amazon Bedrock"
+  handler              = "bedrock_jobs.consumer.handler"
+  memory_size          = var.consumer_memory_size
+  timeout              = var.consumer_timeout
 
   runtime                   = local.function_defaults.runtime
   architectures             = local.function_defaults.architectures
@@ -256,7 +338,8 @@ module "consumer" {
   role_permissions_boundary = local.function_defaults.role_permissions_boundary
   application_log_level     = local.application_log_level
 
-  filename         = local.package_filename
+  s3_bucket        = aws_s3_object.package.bucket
+  s3_key           = aws_s3_object.package.key
   source_code_hash = local.package_source_code_hash
 
   reserved_concurrent_executions = var.consumer_reserved_concurrent_executions
@@ -303,12 +386,6 @@ module "consumer" {
         resources = [aws_dynamodb_table.jobs.arn]
       },
       {
-        # Converse is authorised by bedrock:InvokeModel.
-        sid       = "InvokeModels"
-        actions   = ["bedrock:InvokeModel"]
-        resources = local.model_arns
-      },
-      {
         sid       = "ReadDocuments"
         actions   = ["s3:GetObject"]
         resources = ["${local.payload_bucket_arn}/${local.documents_prefix}*"]
@@ -327,9 +404,10 @@ module "consumer" {
       {
         sid       = "PublishNotices"
         actions   = ["sns:Publish"]
-        resources = concat([module.alarms.topic_arn], var.results_topic_enabled ? [local.results_topic_arn] : [])
+        resources = compact(concat([module.alarms.topic_arn], var.results_topic_enabled ? [local.results_topic_arn] : []))
       },
     ],
+    local.bedrock_statements,
     var.s3_trigger_enabled ? [
       {
         sid       = "ReadUploads"
@@ -351,11 +429,13 @@ module "consumer" {
 module "archiver" {
   source = "./modules/sqs-function"
 
-  function_name = local.function_names.archiver
-  description   = "bedrock-jobs DLQ archiver: archives dead-lettered jobs, marks them failed and alerts"
-  handler       = "bedrock_jobs.dlq_archiver.handler"
-  memory_size   = var.archiver_memory_size
-  timeout       = var.archiver_timeout
+  function_name        = local.function_names.archiver
+  role_name            = var.archiver_role_name
+  role_use_name_prefix = var.lambda_role_use_name_prefix
+  description          = "bedrock-jobs DLQ archiver: archives dead-lettered jobs, marks them failed and alerts"
+  handler              = "bedrock_jobs.dlq_archiver.handler"
+  memory_size          = var.archiver_memory_size
+  timeout              = var.archiver_timeout
 
   runtime                   = local.function_defaults.runtime
   architectures             = local.function_defaults.architectures
@@ -366,7 +446,8 @@ module "archiver" {
   role_permissions_boundary = local.function_defaults.role_permissions_boundary
   application_log_level     = local.application_log_level
 
-  filename         = local.package_filename
+  s3_bucket        = aws_s3_object.package.bucket
+  s3_key           = aws_s3_object.package.key
   source_code_hash = local.package_source_code_hash
 
   environment_variables = merge(
@@ -375,7 +456,12 @@ module "archiver" {
       JOBS_TABLE       = aws_dynamodb_table.jobs.name
       ARCHIVE_BUCKET   = local.archive_bucket_id
       ALERTS_TOPIC_ARN = module.alarms.topic_arn
+      JOB_TTL_DAYS     = tostring(var.jobs_table_ttl_days)
+      # A whole batch is archived at once.
+      MAX_CONCURRENT_RECORDS = tostring(var.archiver_batch_size)
     },
+    # A dead-lettered job fails like any other: its "job failed" notice goes to the results topic.
+    var.results_topic_enabled ? { RESULTS_TOPIC_ARN = local.results_topic_arn } : {},
   )
 
   event_source_arn             = module.queue.dlq_arn
@@ -400,7 +486,7 @@ module "archiver" {
       {
         sid       = "PublishAlerts"
         actions   = ["sns:Publish"]
-        resources = [module.alarms.topic_arn]
+        resources = compact(concat([module.alarms.topic_arn], var.results_topic_enabled ? [local.results_topic_arn] : []))
       },
     ],
     local.kms_statements.archiver,

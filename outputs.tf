@@ -126,8 +126,8 @@ output "consumer_event_source_mapping_uuid" {
 }
 
 output "consumer_model_arns" {
-  description = "Bedrock resource ARNs the consumer may invoke."
-  value       = local.model_arns
+  description = "Bedrock resource ARNs the consumer may invoke (foundation-model grants behind an inference profile only apply to calls through that profile)."
+  value       = distinct(flatten([for statement in local.bedrock_statements : statement.resources if contains(statement.actions, "bedrock:InvokeModel")]))
 }
 
 output "archiver_function_name" {
@@ -151,8 +151,13 @@ output "archiver_event_source_mapping_uuid" {
 }
 
 output "functions_package_path" {
-  description = "Path of the Lambda zip Terraform built from functions/."
-  value       = data.archive_file.functions.output_path
+  description = "Path of the Lambda zip Terraform builds from functions/ (during the apply that first deploys a version of the code)."
+  value       = archive_file.functions.output_path
+}
+
+output "functions_package_s3_uri" {
+  description = "S3 location the functions deploy from (the package version is a hash of functions/)."
+  value       = "s3://${aws_s3_object.package.bucket}/${aws_s3_object.package.key}"
 }
 
 output "functions_layers" {

@@ -18,10 +18,11 @@ locals {
   payload_bucket_name = coalesce(var.payload_bucket_name, local.bucket_names.payload)
   archive_bucket_name = coalesce(var.archive_bucket_name, local.bucket_names.archive)
 
-  # Object layout (docs/internal-contract.md): documents/<job_id>, results/<job_id>.txt in the payload
-  # bucket; failed/YYYY/MM/DD/<messageId>.json in the archive bucket (the payload bucket by default).
+  # Object layout (docs/internal-contract.md): documents/<job_id>, results/<job_id>.txt and the Lambda
+  # package packages/<name>-functions-<version>.zip in the payload bucket; failed/YYYY/MM/DD/<messageId>.json in the archive bucket (the payload bucket by default).
   documents_prefix = "documents/"
   results_prefix   = "results/"
+  packages_prefix  = "packages/"
   failed_prefix    = "failed/"
 
   failed_lifecycle_rules = var.archive_failed_transition_days == null && var.archive_failed_expiration_days == null ? [] : [

@@ -35,9 +35,9 @@ variable "kms_key_arn" {
 ################################################################################
 
 variable "model_id" {
-  description = "Default Bedrock model id, inference profile id (e.g. `us.anthropic.claude-3-5-haiku-20241022-v1:0`) or ARN used by the consumer (MODEL_ID). The consumer may invoke only this model, the tasks' models and consumer_allowed_model_arns."
+  description = "Default Bedrock model id (default: Claude Haiku 4.5 through its global cross-region inference profile, Active on Bedrock; Claude 3 Haiku, the earlier default, reached end of life on 2026-09-10), inference profile id (e.g. `us.anthropic.claude-3-5-haiku-20241022-v1:0`) or ARN used by the consumer (MODEL_ID). The consumer may invoke only this model, the tasks' models and consumer_allowed_model_arns."
   type        = string
-  default     = "anthropic.claude-3-haiku-20240307-v1:0"
+  default     = "global.anthropic.claude-haiku-4-5-20251001-v1:0"
 
   validation {
     condition     = can(regex("^[A-Za-z0-9][A-Za-z0-9._:/-]*$", var.model_id)) && length(var.model_id) <= 2048
@@ -137,6 +137,45 @@ variable "lambda_role_permissions_boundary" {
   validation {
     condition     = var.lambda_role_permissions_boundary == null || can(regex("^arn:aws[a-z-]*:iam::([0-9]{12}|aws):policy/", coalesce(var.lambda_role_permissions_boundary, "-")))
     error_message = "lambda_role_permissions_boundary must be an IAM policy ARN."
+  }
+}
+
+variable "lambda_role_use_name_prefix" {
+  description = "Name the functions' IAM roles by prefix (IAM appends a unique suffix), as terraform-aws-modules' use_name_prefix: never collides with an existing role, but the names are not predictable."
+  type        = bool
+  default     = false
+}
+
+variable "producer_role_name" {
+  description = "IAM role name of the producer. null uses `<name>-producer-<region>` (IAM names are account-wide; the region lets the same name be deployed in several regions)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.producer_role_name == null || can(regex("^[A-Za-z0-9+=,.@_-]{1,64}$", coalesce(var.producer_role_name, "-")))
+    error_message = "producer_role_name must be 1-64 characters of letters, digits and +=,.@_-."
+  }
+}
+
+variable "consumer_role_name" {
+  description = "IAM role name of the consumer. null uses `<name>-consumer-<region>`."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.consumer_role_name == null || can(regex("^[A-Za-z0-9+=,.@_-]{1,64}$", coalesce(var.consumer_role_name, "-")))
+    error_message = "consumer_role_name must be 1-64 characters of letters, digits and +=,.@_-."
+  }
+}
+
+variable "archiver_role_name" {
+  description = "IAM role name of the DLQ archiver. null uses `<name>-dlq-archiver-<region>`."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.archiver_role_name == null || can(regex("^[A-Za-z0-9+=,.@_-]{1,64}$", coalesce(var.archiver_role_name, "-")))
+    error_message = "archiver_role_name must be 1-64 characters of letters, digits and +=,.@_-."
   }
 }
 
@@ -407,9 +446,9 @@ variable "consumer_maximum_batching_window_in_seconds" {
 }
 
 variable "consumer_maximum_concurrency" {
-  description = "Most concurrent consumer invocations the event source mapping drives (2-1000): the knob that keeps Bedrock calls under the model's quota."
+  description = "Most concurrent consumer invocations the event source mapping drives (2-1000): the knob that keeps Bedrock calls under the model's quota. Model calls in flight peak at this x consumer_max_concurrent_records (defaults: 2 x 5 = 10), which fits a new account's Lambda concurrency (10) and the default model's default requests-per-minute quota; raise both with your quotas (README, \"Sizing\")."
   type        = number
-  default     = 50
+  default     = 2
 
   validation {
     condition     = var.consumer_maximum_concurrency >= 2 && var.consumer_maximum_concurrency <= 1000 && floor(var.consumer_maximum_concurrency) == var.consumer_maximum_concurrency
@@ -420,7 +459,7 @@ variable "consumer_maximum_concurrency" {
 variable "consumer_max_concurrent_records" {
   description = "Records of one batch the consumer processes at once (MAX_CONCURRENT_RECORDS). In-flight Bedrock calls peak at consumer_maximum_concurrency x this."
   type        = number
-  default     = 10
+  default     = 5
 
   validation {
     condition     = var.consumer_max_concurrent_records >= 1 && var.consumer_max_concurrent_records <= 100
@@ -545,13 +584,35 @@ variable "consumer_environment_variables" {
 }
 
 variable "consumer_policy_statements" {
-  description = "Extra Allow statements for the consumer's role ({sid, actions, resources}; exact ARNs, no \"*\")."
+  description = "Extra Allow statements for the consumer's role ({sid, actions, resources, conditions}; exact ARNs; \"*\" only with a condition that scopes it). conditions is a list of {test, variable, values}, as in aws_iam_policy_document."
   type = list(object({
     sid       = string
     actions   = list(string)
     resources = list(string)
+    conditions = optional(list(object({
+      test     = string
+      variable = string
+      values   = list(string)
+    })), [])
   }))
   default = []
+}
+
+variable "consumer_marketplace_subscribe_enabled" {
+  description = "Let the consumer's role subscribe to the AWS Marketplace offers of consumer_marketplace_product_ids (aws-marketplace:Subscribe scoped by product id, and ViewSubscriptions). Serverless models sold through Marketplace (Anthropic's among them) are subscribed to by the first principal that invokes them in an account: without this, and unless someone already subscribed, every job fails with AccessDeniedException. Set false where an administrator enables model access centrally."
+  type        = bool
+  default     = true
+}
+
+variable "consumer_marketplace_product_ids" {
+  description = "AWS Marketplace product ids of the models the consumer may subscribe to (each model card in the Bedrock User Guide gives its id). The default is Claude Haiku 4.5's, the default model_id; models with no Marketplace offer (Amazon Nova, ...) need none."
+  type        = list(string)
+  default     = ["prod-xdkflymybwmvi"]
+
+  validation {
+    condition     = alltrue([for id in var.consumer_marketplace_product_ids : can(regex("^prod-[a-z0-9]+$", id))])
+    error_message = "Each entry must be a Marketplace product id (prod-...)."
+  }
 }
 
 ################################################################################
@@ -894,14 +955,25 @@ variable "results_topic_enabled" {
   default     = true
 }
 
+variable "results_topic_create" {
+  description = "Create the `<name>-results` topic (when results_topic_enabled). false uses results_topic_arn, which may be a topic created in the same configuration."
+  type        = bool
+  default     = true
+}
+
 variable "results_topic_arn" {
-  description = "Existing SNS topic for results notices. null creates `<name>-results` when results_topic_enabled."
+  description = "Existing SNS topic for results notices (when results_topic_create is false)."
   type        = string
   default     = null
 
   validation {
     condition     = var.results_topic_arn == null || can(regex("^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:", coalesce(var.results_topic_arn, "-")))
     error_message = "results_topic_arn must be an SNS topic ARN."
+  }
+
+  validation {
+    condition     = !var.results_topic_enabled || var.results_topic_create || var.results_topic_arn != null
+    error_message = "results_topic_arn is required when results_topic_enabled is true and results_topic_create is false."
   }
 }
 
@@ -970,7 +1042,7 @@ variable "alarm_topic_kms_key_arn" {
 }
 
 variable "alarm_topic_kms_master_key_id" {
-  description = "KMS key ARN of the created alerts topic. null uses kms_key_arn if set, else a dedicated customer managed key the alarms module creates (CloudWatch cannot publish through the AWS managed alias/aws/sns). Give an ARN, not an alias, so the publishing functions get kms permissions on it."
+  description = "KMS key ARN of the created alerts topic when alarm_topic_create_kms_key is false; null then uses kms_key_arn. Its key policy must let cloudwatch.amazonaws.com use it (CloudWatch cannot publish through the AWS managed alias/aws/sns). Give an ARN, not an alias, so the publishing functions get kms permissions on it."
   type        = string
   default     = null
 
@@ -978,6 +1050,12 @@ variable "alarm_topic_kms_master_key_id" {
     condition     = var.alarm_topic_kms_master_key_id == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/", coalesce(var.alarm_topic_kms_master_key_id, "-")))
     error_message = "alarm_topic_kms_master_key_id must be a KMS key ARN (the AWS managed alias/aws/sns cannot be used for alarms)."
   }
+}
+
+variable "alarm_topic_create_kms_key" {
+  description = "Create a customer managed KMS key (rotation on, policy letting CloudWatch alarms publish) for the alerts topic the module creates. false encrypts it with alarm_topic_kms_master_key_id, else kms_key_arn (one of them is then required: the alarms module checks it): an explicit switch, so that keys created in the same configuration can be passed in."
+  type        = bool
+  default     = true
 }
 
 variable "alarm_subscriptions" {
@@ -1132,6 +1210,12 @@ variable "eventbridge_rules" {
     condition     = alltrue([for r in var.eventbridge_rules : contains(concat(["summarize", "classify"], keys(var.tasks)), r.task)])
     error_message = "Each rule's task must be summarize, classify or a key of tasks."
   }
+
+  validation {
+    # EventBridge rule names are at most 64 characters (EventBridge API reference, PutRule Name).
+    condition     = alltrue([for r in var.eventbridge_rules : length("${var.name}-${r.name}") <= 64])
+    error_message = "Each rule is named <name>-<rule name>, which EventBridge limits to 64 characters: shorten the rule name (or name)."
+  }
 }
 
 variable "s3_trigger_enabled" {
@@ -1169,9 +1253,9 @@ variable "s3_trigger_bucket_name" {
 }
 
 variable "s3_trigger_manage_bucket_notification" {
-  description = "For an existing bucket: let the module turn on EventBridge notifications. aws_s3_bucket_notification owns the bucket's entire notification configuration, so set false (and enable EventBridge yourself) if the bucket already has notifications."
+  description = "For an existing bucket (s3_trigger_create_bucket = false): let the module turn on the bucket's EventBridge notifications with aws_s3_bucket_notification. That resource owns the bucket's ENTIRE notification configuration: applying it replaces any other notifications (SNS, SQS, Lambda) the bucket has, and destroying the module removes them all. So it is off by default: enable EventBridge on the bucket yourself (`aws s3api put-bucket-notification-configuration --notification-configuration '{\"EventBridgeConfiguration\": {}}'` merged with the existing configuration), or set true only for a bucket that has no other notifications."
   type        = bool
-  default     = true
+  default     = false
 }
 
 variable "s3_trigger_prefix" {
@@ -1232,4 +1316,15 @@ variable "dashboard_enabled" {
   description = "Create a CloudWatch dashboard (queues, functions, jobs, model latency and tokens)."
   type        = bool
   default     = true
+}
+
+variable "dashboard_name" {
+  description = "Name of the CloudWatch dashboard. null uses `<name>-<region>`: dashboards are account-wide, so the region keeps instances of the same name in several regions apart."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.dashboard_name == null || can(regex("^[A-Za-z0-9_-]{1,255}$", coalesce(var.dashboard_name, "-")))
+    error_message = "dashboard_name must be 1-255 letters, digits, hyphens or underscores."
+  }
 }

@@ -15,6 +15,8 @@ module "bedrock_jobs" {
 
   # A US cross-region inference profile: the consumer may invoke the profile and the model behind it.
   model_id = "us.amazon.nova-lite-v1:0"
+  # Amazon's own models are not sold through AWS Marketplace: no subscription permissions needed.
+  consumer_marketplace_subscribe_enabled = false
 
   tasks = {
     # Override a built-in: shorter summaries.

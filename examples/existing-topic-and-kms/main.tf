@@ -35,7 +35,24 @@ data "aws_iam_policy_document" "kms" {
     }
   }
 
-  # EventBridge rules deliver to the KMS-encrypted job queue and dead-letter queue.
+  # EventBridge rules deliver to the KMS-encrypted job queue and dead-letter queue. This statement is
+  # the one the SQS Developer Guide gives for AWS services that send to encrypted queues ("Amazon SQS
+  # key management", section "Enable compatibility between event sources from AWS services and
+  # encrypted queues"), without conditions: EventBridge does not send aws:SourceAccount/aws:SourceArn
+  # with the KMS calls SQS makes for its deliveries, so such a condition would silently drop every
+  # delivery (the rule's FailedInvocations metric would be the only sign).
+  statement {
+    sid       = "EventBridgeSendsToEncryptedQueues"
+    effect    = "Allow"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+    resources = ["*"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["events.amazonaws.com"]
+    }
+  }
+
   # SNS delivers the results and alerts topics to encrypted subscribers (e.g. SQS queues).
   # CloudWatch alarms publish to the encrypted alerts topic.
   statement {
@@ -46,7 +63,7 @@ data "aws_iam_policy_document" "kms" {
 
     principals {
       type        = "Service"
-      identifiers = ["events.amazonaws.com", "sns.amazonaws.com", "cloudwatch.amazonaws.com"]
+      identifiers = ["sns.amazonaws.com", "cloudwatch.amazonaws.com"]
     }
 
     condition {
@@ -193,14 +210,25 @@ resource "aws_sns_topic_subscription" "oncall" {
 }
 
 ################################################################################
-# The module, with the key and the topic passed in
+# A results topic owned by the platform (e.g. shared by several producers of notices)
 ################################################################################
 
+resource "aws_sns_topic" "results" {
+  name              = "${local.name}-job-results"
+  kms_master_key_id = aws_kms_key.this.arn
+}
+
+################################################################################
+# The module, with the key and the topics passed in
+################################################################################
+
+# Every ARN below is unknown until apply (the key and topics are created in this same apply): the
+# module decides what to create from booleans only, so this plans in one pass. No module-level
+# depends_on: it would defer every data source inside the module to apply.
 module "bedrock_jobs" {
   source = "../../"
 
-  name     = local.name
-  model_id = "anthropic.claude-3-haiku-20240307-v1:0"
+  name = local.name
 
   kms_key_arn = aws_kms_key.this.arn
 
@@ -208,13 +236,13 @@ module "bedrock_jobs" {
   alarm_topic_arn         = aws_sns_topic.oncall.arn
   alarm_topic_kms_key_arn = aws_kms_key.this.arn
 
-  # Results go to the module's own topic, encrypted with the same key.
-  results_topic_enabled = true
+  results_topic_enabled     = true
+  results_topic_create      = false
+  results_topic_arn         = aws_sns_topic.results.arn
+  results_topic_kms_key_arn = aws_kms_key.this.arn
 
   lambda_log_retention_in_days = 365
 
   jobs_table_deletion_protection_enabled = false
   bucket_force_destroy                   = true
-
-  depends_on = [aws_sns_topic_policy.oncall]
 }

@@ -5,8 +5,8 @@ provider "aws" {
 module "bedrock_jobs" {
   source = "../../"
 
-  name     = "ordered-jobs"
-  model_id = "anthropic.claude-3-haiku-20240307-v1:0"
+  name = "ordered-jobs"
+  # model_id: the default, Claude Haiku 4.5 through its global inference profile.
 
   # FIFO: jobs of one message group run one at a time, in order; different groups run in parallel.
   queue_fifo                        = true

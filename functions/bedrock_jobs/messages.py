@@ -20,7 +20,8 @@ from urllib.parse import unquote_plus
 from bedrock_jobs.errors import PermanentJobError
 
 _JOB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:\-]{0,127}$")
-_S3_URI = re.compile(r"^s3://(?P<bucket>[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9])/(?P<key>.+)$")
+# S3 keys may hold any UTF-8 character, newlines included (S3 User Guide, "Naming objects").
+_S3_URI = re.compile(r"^s3://(?P<bucket>[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9])/(?P<key>.+)\Z", re.S)
 _OPTIONAL_STRINGS = ("model_id", "correlation_id", "submitted_at")
 
 

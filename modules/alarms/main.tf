@@ -7,13 +7,10 @@ locals {
   region     = data.aws_region.current.region
   account_id = data.aws_caller_identity.current.account_id
 
-  create_kms_key = var.create_topic && var.topic_kms_master_key_id == null && var.create_topic_kms_key
-  topic_kms_master_key_id = (
-    !var.create_topic ? null :
-    var.topic_kms_master_key_id != null ? var.topic_kms_master_key_id :
-    local.create_kms_key ? aws_kms_key.this[0].arn : "alias/aws/sns"
-  )
-  topic_arn = var.create_topic ? aws_sns_topic.this[0].arn : var.topic_arn
+  # Every count below depends on booleans only: inputs such as key or topic ARNs may be unknown until
+  # apply when the caller creates them in the same configuration.
+  create_kms_key = var.create_topic && var.create_topic_kms_key
+  topic_arn      = var.create_topic ? aws_sns_topic.this[0].arn : var.topic_arn
 
   actions = [local.topic_arn]
 
@@ -95,7 +92,7 @@ resource "aws_sns_topic" "this" {
   count = var.create_topic ? 1 : 0
 
   name              = coalesce(var.topic_name, "${var.name}-alerts")
-  kms_master_key_id = local.create_kms_key ? aws_kms_key.this[0].arn : coalesce(var.topic_kms_master_key_id, "alias/aws/sns")
+  kms_master_key_id = local.create_kms_key ? aws_kms_key.this[0].arn : var.topic_kms_master_key_id
 
   tags = var.tags
 }
@@ -307,7 +304,7 @@ resource "aws_cloudwatch_metric_alarm" "consumer_throttles" {
 }
 
 resource "aws_cloudwatch_metric_alarm" "archiver_errors" {
-  count = var.archiver_function_name != null ? 1 : 0
+  count = var.archiver_alarms_enabled ? 1 : 0
 
   alarm_name        = "${var.name}-archiver-errors"
   alarm_description = "${coalesce(var.archiver_function_name, "-")} failed more than ${var.archiver_errors_threshold} invocation(s) in ${var.archiver_errors_period} s: dead-lettered jobs are not being archived and stay in the DLQ. Runbook: ${local.runbook.archiver_errors}"
@@ -331,7 +328,7 @@ resource "aws_cloudwatch_metric_alarm" "archiver_errors" {
 }
 
 resource "aws_cloudwatch_metric_alarm" "producer_errors" {
-  count = var.producer_function_name != null ? 1 : 0
+  count = var.producer_alarms_enabled ? 1 : 0
 
   alarm_name        = "${var.name}-producer-errors"
   alarm_description = "${coalesce(var.producer_function_name, "-")} failed more than ${var.producer_errors_threshold} invocation(s) in ${var.producer_errors_period} s: job submissions are being rejected with 5xx. Runbook: ${local.runbook.producer_errors}"

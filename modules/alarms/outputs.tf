@@ -10,7 +10,7 @@ output "topic_kms_key_arn" {
 
 output "topic_kms_master_key_id" {
   description = "KMS key (ARN or alias) encrypting the created topic; null when the topic was passed in."
-  value       = local.topic_kms_master_key_id
+  value       = !var.create_topic ? null : local.create_kms_key ? aws_kms_key.this[0].arn : var.topic_kms_master_key_id
 }
 
 output "alarm_arns" {

@@ -68,21 +68,27 @@ variable "topic_name" {
 }
 
 variable "topic_kms_master_key_id" {
-  description = "KMS key (ARN, id or alias) of the created topic. null creates a dedicated customer managed key whose policy lets CloudWatch alarms publish (see create_topic_kms_key). Its key policy must allow cloudwatch.amazonaws.com."
+  description = "KMS key (ARN, id or alias) of the created topic when create_topic_kms_key is false. Its key policy must allow cloudwatch.amazonaws.com to use it."
   type        = string
   default     = null
 
   validation {
     # The AWS managed key's policy cannot grant CloudWatch access: every alarm notification would be dropped.
     condition     = var.topic_kms_master_key_id == null || !contains(["alias/aws/sns", "aws/sns"], coalesce(var.topic_kms_master_key_id, "-"))
-    error_message = "CloudWatch alarms cannot publish to a topic encrypted with the AWS managed key alias/aws/sns; leave topic_kms_master_key_id null (the module creates a suitable key) or pass a customer managed key."
+    error_message = "CloudWatch alarms cannot publish to a topic encrypted with the AWS managed key alias/aws/sns; set create_topic_kms_key (the module creates a suitable key) or pass a customer managed key."
   }
 }
 
 variable "create_topic_kms_key" {
-  description = "When the module creates the topic and no topic_kms_master_key_id is given, create a customer managed KMS key (rotation on) for it. false falls back to `alias/aws/sns`, which CloudWatch alarms cannot publish through."
+  description = "When the module creates the topic, also create a customer managed KMS key (rotation on) whose policy lets CloudWatch alarms publish. false encrypts the topic with topic_kms_master_key_id instead. An explicit switch rather than \"when topic_kms_master_key_id is null\", so that a key created in the same apply can be passed in."
   type        = bool
   default     = true
+
+  validation {
+    # Nullness of a key created in the same apply is unknown at plan: this check then waits for apply.
+    condition     = !var.create_topic || var.create_topic_kms_key || var.topic_kms_master_key_id != null
+    error_message = "topic_kms_master_key_id is required when create_topic is true and create_topic_kms_key is false (CloudWatch cannot publish through alias/aws/sns)."
+  }
 }
 
 variable "topic_kms_key_deletion_window_in_days" {
@@ -283,9 +289,20 @@ variable "consumer_throttles_period" {
 }
 
 variable "archiver_function_name" {
-  description = "Name of the DLQ archiver Lambda function (errors alarm). null skips the alarm."
+  description = "Name of the DLQ archiver Lambda function (errors alarm; required when archiver_alarms_enabled)."
   type        = string
   default     = null
+}
+
+variable "archiver_alarms_enabled" {
+  description = "Create the archiver's errors alarm. A switch rather than \"when archiver_function_name is set\", so that the name may come from a resource created in the same apply."
+  type        = bool
+  default     = false
+
+  validation {
+    condition     = !var.archiver_alarms_enabled || var.archiver_function_name != null
+    error_message = "archiver_function_name is required when archiver_alarms_enabled is true."
+  }
 }
 
 variable "archiver_errors_threshold" {
@@ -311,9 +328,20 @@ variable "archiver_errors_period" {
 }
 
 variable "producer_function_name" {
-  description = "Name of the producer Lambda function (errors alarm). null skips the alarm."
+  description = "Name of the producer Lambda function (errors alarm; required when producer_alarms_enabled)."
   type        = string
   default     = null
+}
+
+variable "producer_alarms_enabled" {
+  description = "Create the producer's errors alarm. A switch rather than \"when producer_function_name is set\", so that the name may come from a resource created in the same apply."
+  type        = bool
+  default     = false
+
+  validation {
+    condition     = !var.producer_alarms_enabled || var.producer_function_name != null
+    error_message = "producer_function_name is required when producer_alarms_enabled is true."
+  }
 }
 
 variable "producer_errors_threshold" {

@@ -7,18 +7,35 @@ locals {
 
   # AWS's public Powertools for AWS Lambda (Python) v3 layer, e.g.
   # arn:aws:lambda:eu-west-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-arm64:27
-  powertools_layer_arn = coalesce(
-    var.powertools_layer_arn,
-    format(
-      "arn:%s:lambda:%s:017000801446:layer:AWSLambdaPowertoolsPythonV3-%s-%s:%d",
+  # The publishing account differs per partition (Powertools docs, "Lambda Layer": 017000801446 in
+  # the commercial regions, 498634801083 in the China regions); elsewhere (GovCloud, ISO) pass
+  # powertools_layer_arn, which the precondition on the function asks for.
+  powertools_layer_accounts = {
+    aws    = "017000801446"
+    aws-cn = "498634801083"
+  }
+  powertools_layer_arn = var.powertools_layer_arn != null ? var.powertools_layer_arn : (
+    contains(keys(local.powertools_layer_accounts), local.partition) ? format(
+      "arn:%s:lambda:%s:%s:layer:AWSLambdaPowertoolsPythonV3-%s-%s:%d",
       local.partition,
       local.region,
+      local.powertools_layer_accounts[local.partition],
       replace(var.runtime, ".", ""),
       var.architectures[0],
       var.powertools_layer_version,
-    ),
+    ) : null
   )
-  layers = concat(var.powertools_layer_enabled ? [local.powertools_layer_arn] : [], var.layers)
+  layers = concat(var.powertools_layer_enabled && local.powertools_layer_arn != null ? [local.powertools_layer_arn] : [], var.layers)
+
+  # IAM role names are account-wide (not regional): the region in the default name lets the same
+  # function name exist in several regions of one account; a hash keeps long names within 64 characters.
+  role_name_full = coalesce(var.role_name, "${var.function_name}-${local.region}")
+  role_name = length(local.role_name_full) <= 64 ? local.role_name_full : format(
+    "%s-%s-%s",
+    substr(var.function_name, 0, 64 - length(local.region) - 10),
+    substr(sha256(local.role_name_full), 0, 8),
+    local.region,
+  )
 
   log_group_name = "/aws/lambda/${var.function_name}"
 
@@ -58,7 +75,8 @@ data "aws_iam_policy_document" "assume_role" {
 }
 
 resource "aws_iam_role" "this" {
-  name                 = var.function_name
+  name                 = var.role_use_name_prefix ? null : local.role_name
+  name_prefix          = var.role_use_name_prefix ? "${substr(local.role_name, 0, 37)}-" : null
   path                 = var.role_path
   description          = "Execution role of the ${var.function_name} Lambda function"
   assume_role_policy   = data.aws_iam_policy_document.assume_role.json
@@ -131,6 +149,16 @@ data "aws_iam_policy_document" "this" {
       effect    = "Allow"
       actions   = statement.value.actions
       resources = statement.value.resources
+
+      dynamic "condition" {
+        for_each = statement.value.conditions
+
+        content {
+          test     = condition.value.test
+          variable = condition.value.variable
+          values   = condition.value.values
+        }
+      }
     }
   }
 }
@@ -162,6 +190,8 @@ resource "aws_lambda_function" "this" {
   layers        = local.layers
 
   filename         = var.filename
+  s3_bucket        = var.s3_bucket
+  s3_key           = var.s3_key
   source_code_hash = var.source_code_hash
 
   reserved_concurrent_executions = var.reserved_concurrent_executions
@@ -183,6 +213,13 @@ resource "aws_lambda_function" "this" {
   }
 
   tags = var.tags
+
+  lifecycle {
+    precondition {
+      condition     = !var.powertools_layer_enabled || local.powertools_layer_arn != null
+      error_message = "AWS publishes no Powertools layer this module knows of in partition ${local.partition}: set powertools_layer_arn (or powertools_layer_enabled = false and ship Powertools in a layer of your own)."
+    }
+  }
 
   # The log group must exist before the first invocation (or Lambda would create an unmanaged one) and
   # the role must be able to write to it.

@@ -3,11 +3,11 @@
 ################################################################################
 
 variable "function_name" {
-  description = "Name of the Lambda function; also names its IAM role, inline policy and log group."
+  description = "Name of the Lambda function; also names its log group and (with the region, unless role_name says otherwise) its IAM role."
   type        = string
 
   validation {
-    # 64 is the Lambda limit; the IAM role name is the function name too (limit 64).
+    # 64 is the Lambda limit (Lambda API reference, CreateFunction FunctionName).
     condition     = can(regex("^[A-Za-z0-9_-]{1,64}$", var.function_name))
     error_message = "function_name must be 1-64 characters of letters, digits, hyphens and underscores."
   }
@@ -160,12 +160,30 @@ variable "log_retention_in_days" {
 ################################################################################
 
 variable "filename" {
-  description = "Path of the deployment package (zip)."
+  description = "Path of a local deployment package (zip). Give either this or s3_bucket and s3_key; the file must exist where `terraform apply` runs, so prefer S3 when plan and apply run in separate jobs."
   type        = string
+  default     = null
+}
+
+variable "s3_bucket" {
+  description = "Bucket of the deployment package (same region as the function)."
+  type        = string
+  default     = null
+}
+
+variable "s3_key" {
+  description = "Key of the deployment package in s3_bucket."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = (var.s3_key == null) == (var.s3_bucket == null) && (var.s3_key == null) != (var.filename == null)
+    error_message = "Give either filename, or both s3_bucket and s3_key."
+  }
 }
 
 variable "source_code_hash" {
-  description = "Base64 SHA-256 of the deployment package; a change redeploys the code."
+  description = "Changes whenever the package content does (e.g. base64 SHA-256 of the package or of its sources); a change redeploys the code."
   type        = string
 }
 
@@ -213,11 +231,16 @@ variable "powertools_layer_arn" {
 ################################################################################
 
 variable "policy_statements" {
-  description = "Extra Allow statements for the function's inline policy: exact actions on exact resource ARNs."
+  description = "Extra Allow statements for the function's inline policy: exact actions on exact resource ARNs, with optional conditions ({test, variable, values}). \"*\" as a resource is accepted only with a condition that scopes it (some actions, such as aws-marketplace:Subscribe, support no resource ARNs)."
   type = list(object({
     sid       = string
     actions   = list(string)
     resources = list(string)
+    conditions = optional(list(object({
+      test     = string
+      variable = string
+      values   = list(string)
+    })), [])
   }))
   default = []
 
@@ -227,8 +250,12 @@ variable "policy_statements" {
   }
 
   validation {
-    condition     = alltrue([for s in var.policy_statements : !contains(s.actions, "*") && !contains(s.resources, "*")])
-    error_message = "Extra statements must name actions and resources; \"*\" is not accepted."
+    # "*" is the only resource some actions accept: allowed with a scoping condition, or for read-only
+    # actions that have neither resource types nor condition keys (IAM Service Authorization Reference).
+    condition = alltrue([for s in var.policy_statements : !contains(s.actions, "*") && (
+      !contains(s.resources, "*") || length(s.conditions) > 0 || length(setsubtract(s.actions, ["aws-marketplace:ViewSubscriptions"])) == 0
+    )])
+    error_message = "Extra statements must name actions, and name resources unless a condition scopes them; \"*\" is not accepted otherwise."
   }
 }
 
@@ -252,6 +279,23 @@ variable "role_path" {
 ################################################################################
 # SQS event source mapping
 ################################################################################
+
+variable "role_name" {
+  description = "Name of the function's IAM role. null derives `<function_name>-<region>`: IAM names are account-wide, so the region keeps the same function name deployable in several regions (names over 64 characters are shortened with a hash)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.role_name == null || can(regex("^[A-Za-z0-9+=,.@_-]{1,64}$", coalesce(var.role_name, "-")))
+    error_message = "role_name must be 1-64 characters of letters, digits and +=,.@_-."
+  }
+}
+
+variable "role_use_name_prefix" {
+  description = "Use the role name (at most its first 37 characters) as a prefix, IAM adding a unique suffix: never collides, at the price of names that change on replacement."
+  type        = bool
+  default     = false
+}
 
 variable "create_event_source_mapping" {
   description = "Create the SQS event source mapping (false for a function that is not fed by a queue, such as the producer)."

@@ -19,11 +19,14 @@ import pytest
 
 from tests.terraform_offline import (
     ARCHIVE_VERSION,
+    AWS_FLOOR_VERSION,
     AWS_VERSION,
+    AWS_VERSIONS,
     OfflineTerraform,
     copy_tree,
     cty,
     run_terraform,
+    setup_offline_terraform,
 )
 from tests.terraform_offline.archive import path_matches
 from tests.terraform_offline.iam_policy import go_json, render_policy_document
@@ -551,3 +554,181 @@ def test_go_json_escapes_like_encoding_json() -> None:
 )
 def test_archive_excludes_are_doublestar_globs(pattern: str, path: str, expected: bool) -> None:
     assert path_matches(pattern, path) is expected
+
+
+# --------------------------------------------------------------------------------------
+# Provider versions: a chosen hashicorp/aws schema, a chosen hashicorp/archive release
+# --------------------------------------------------------------------------------------
+
+AWS_ONLY = (
+    "terraform {{\n  required_providers {{\n"
+    '    aws = {{ source = "hashicorp/aws", version = "{c}" }}\n  }}\n}}\n'
+)
+
+
+@pytest.mark.terraform
+def test_floor_toolchain_serves_only_aws_6_28(
+    offline_terraform_floor: OfflineTerraform, offline_terraform: OfflineTerraform, tmp_path: Path
+) -> None:
+    assert (offline_terraform_floor.aws_version, offline_terraform.aws_version) == (
+        AWS_FLOOR_VERSION,
+        AWS_VERSION,
+    )
+    # Separate mirrors: each holds exactly one aws release, so init cannot pick another.
+    for tool, version in ((offline_terraform_floor, AWS_FLOOR_VERSION), (offline_terraform, AWS_VERSION)):
+        served = tool.mirror / "registry.terraform.io" / "hashicorp" / "aws"
+        assert sorted(p.name for p in served.iterdir()) == [version]
+    assert offline_terraform_floor.mirror != offline_terraform.mirror
+    (tmp_path / "main.tf").write_text(AWS_ONLY.format(c=">= 6.0, < 7.0") + 'data "aws_region" "r" {}\n')
+    offline_terraform_floor.init(tmp_path, env=NO_NETWORK)
+    assert f'version     = "{AWS_FLOOR_VERSION}"' in (tmp_path / ".terraform.lock.hcl").read_text()
+    assert (
+        tmp_path / ".terraform/providers/registry.terraform.io/hashicorp/aws" / AWS_FLOOR_VERSION
+    ).is_dir()
+    offline_terraform_floor.check(["plan", "-no-color"], tmp_path)
+
+
+@pytest.mark.terraform
+def test_floor_toolchain_fails_init_when_the_constraint_excludes_it(
+    offline_terraform_floor: OfflineTerraform, tmp_path: Path
+) -> None:
+    (tmp_path / "main.tf").write_text(AWS_ONLY.format(c=">= 6.30"))
+    result = offline_terraform_floor.run(["init", "-no-color"], tmp_path, NO_NETWORK)
+    assert result.returncode == 1
+    assert "no available releases match the given constraints >= 6.30.0" in result.stderr
+
+
+@pytest.mark.terraform
+def test_floor_schema_rejects_arguments_newer_than_the_floor(
+    offline_terraform_floor: OfflineTerraform, offline_terraform: OfflineTerraform, tmp_path: Path
+) -> None:
+    # aws_s3_bucket.bucket_namespace exists in 6.47.0's schema, not in 6.28.0's.
+    config = AWS_ONLY.format(c="~> 6.0") + 'resource "aws_s3_bucket" "b" {\n  bucket_namespace = "x"\n}\n'
+    results = {}
+    for label, tool in (("floor", offline_terraform_floor), ("default", offline_terraform)):
+        work = tmp_path / label
+        work.mkdir()
+        (work / "main.tf").write_text(config)
+        tool.init(work)
+        results[label] = tool.run(["validate", "-no-color"], work)
+    assert results["default"].returncode == 0, results["default"].stderr
+    assert results["floor"].returncode == 1
+    assert 'An argument named "bucket_namespace" is not expected here.' in " ".join(
+        results["floor"].stderr.split()
+    )
+
+
+def test_setup_refuses_versions_it_cannot_serve() -> None:
+    with pytest.raises(ValueError, match=r"no hashicorp/aws 5\.0\.0 schema"):
+        setup_offline_terraform(aws_version="5.0.0")
+    with pytest.raises(ValueError, match=r"hashicorp/archive 1\.3\.0 is not modelled"):
+        setup_offline_terraform(archive_version="1.3.0")
+    assert set(AWS_VERSIONS) == {"6.28.0", "6.47.0"}
+
+
+ARCHIVE_TF = """\
+terraform {
+  required_providers {
+    archive = { source = "hashicorp/archive", version = ">= 2.4" }
+  }
+}
+
+data "archive_file" "code" {
+  type        = "zip"
+  source_dir  = "${path.module}/src"
+  output_path = "${path.module}/build/code.zip"
+  excludes    = ["**/__pycache__", "notes.txt"]
+}
+"""
+
+
+def _zip_names(path: Path) -> list[str]:
+    with zipfile.ZipFile(path) as zf:
+        return zf.namelist()
+
+
+@pytest.mark.terraform
+@pytest.mark.parametrize(
+    ("archive_version", "expected"),
+    [
+        # Before 2.5.0 excludes are literal paths: "**/__pycache__" matches nothing.
+        (
+            "2.4.2",
+            [
+                "handler.py",
+                "pkg/__init__.py",
+                "pkg/__pycache__/util.cpython-311.pyc",
+                "pkg/util.py",
+                "stray.pyc",
+            ],
+        ),
+        # 2.5.0+: doublestar globs.
+        ("2.5.0", ["handler.py", "pkg/__init__.py", "pkg/util.py", "stray.pyc"]),
+        (ARCHIVE_VERSION, ["handler.py", "pkg/__init__.py", "pkg/util.py", "stray.pyc"]),
+    ],
+)
+def test_archive_excludes_follow_the_served_release(
+    offline_terraform_for: Any, tmp_path: Path, archive_version: str, expected: list[str]
+) -> None:
+    tool = offline_terraform_for(archive_version=archive_version)
+    work = write_config(tmp_path / "work", ARCHIVE_TF)
+    tool.init(work, env=NO_NETWORK)
+    assert f'version     = "{archive_version}"' in (work / ".terraform.lock.hcl").read_text()
+    tool.check(["plan", "-no-color"], work)
+    assert _zip_names(work / "build" / "code.zip") == expected
+
+
+@pytest.mark.terraform
+def test_archive_before_2_5_excludes_literal_paths(offline_terraform_for: Any, tmp_path: Path) -> None:
+    tool = offline_terraform_for(archive_version="2.4.2")
+    work = write_config(tmp_path / "work", ARCHIVE_TF.replace('"**/__pycache__"', '"pkg/__pycache__"'))
+    tool.init(work)
+    tool.check(["plan", "-no-color"], work)
+    assert _zip_names(work / "build" / "code.zip") == [
+        "handler.py",
+        "pkg/__init__.py",
+        "pkg/util.py",
+        "stray.pyc",
+    ]
+
+
+@pytest.mark.terraform
+@pytest.mark.parametrize(
+    ("archive_version", "deprecated"), [("2.6.0", True), ("2.7.0", False), (ARCHIVE_VERSION, False)]
+)
+def test_archive_file_resource_is_deprecated_before_2_7(
+    offline_terraform_for: Any, tmp_path: Path, archive_version: str, deprecated: bool
+) -> None:
+    tool = offline_terraform_for(archive_version=archive_version)
+    work = write_config(
+        tmp_path / "work", ARCHIVE_TF.replace('data "archive_file"', 'resource "archive_file"')
+    )
+    tool.init(work)
+    report = json.loads(tool.run(["validate", "-json"], work).stdout)
+    assert report["valid"] is True, report
+    warnings = [(d["summary"], d["detail"], d.get("address")) for d in report["diagnostics"]]
+    if deprecated:
+        assert warnings == [
+            (
+                "Deprecated",
+                "**NOTE**: This resource is deprecated, use data source instead.",
+                "archive_file.code",
+            )
+        ]
+    else:
+        assert warnings == []
+
+
+@pytest.mark.terraform
+def test_archive_tar_gz_needs_2_6(offline_terraform_for: Any, tmp_path: Path) -> None:
+    config = ARCHIVE_TF.replace('type        = "zip"', 'type        = "tar.gz"').replace(
+        "code.zip", "code.tgz"
+    )
+    for version, ok in (("2.5.0", False), ("2.6.0", True)):
+        tool = offline_terraform_for(archive_version=version)
+        work = write_config(tmp_path / version, config)
+        tool.init(work)
+        result = tool.run(["plan", "-no-color"], work)
+        assert (result.returncode == 0) is ok, result.stderr
+        if not ok:
+            assert "archive type not supported: tar.gz" in result.stderr

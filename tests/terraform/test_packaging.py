@@ -1,9 +1,11 @@
-"""The Lambda package Terraform builds (``archive_file`` in packaging.tf) holds the ``bedrock_jobs``
-package and nothing else, and every handler the planned functions name imports from it alone.
+"""The Lambda package Terraform builds (the ``archive_file`` resource in packaging.tf, uploaded to the
+payload bucket) holds the ``bedrock_jobs`` package and nothing else, and every handler the planned
+functions name imports from it alone.
 
-The plan runs on a copy of the repository seeded with build litter (``__pycache__``, ``.pyc``,
-``.pytest_cache``, ``.DS_Store``) so the ``excludes`` are really exercised; the offline archive
-provider builds the zip for real while Terraform plans.
+The copy of the repository is seeded with build litter (``__pycache__``, ``.pyc``, ``.pytest_cache``,
+``.DS_Store``) so the ``excludes`` are really exercised; the offline archive provider builds the zip
+for real when the apply creates the archive (tests/terraform/test_apply_classes.py checks that this
+happens in the apply job's own checkout).
 """
 
 from __future__ import annotations
@@ -46,7 +48,23 @@ def packaged(offline_terraform: OfflineTerraform, tmp_path_factory: pytest.TempP
         path.write_bytes(b"litter")
     offline_terraform.init(repo)
     plan = Plan(offline_terraform.plan_json(repo))
-    archive = plan.values("data.archive_file.functions")
+    offline_terraform.check(
+        [
+            "apply",
+            "-no-color",
+            "-input=false",
+            "-auto-approve",
+            "-lock=false",
+            "-target=archive_file.functions",
+        ],
+        repo,
+    )
+    state = json.loads(offline_terraform.check(["show", "-json", "-no-color"], repo).stdout)
+    (archive,) = [
+        r["values"]
+        for r in state["values"]["root_module"]["resources"]
+        if r["address"] == "archive_file.functions"
+    ]
     return {"repo": repo, "plan": plan, "archive": archive, "zip": repo / archive["output_path"]}
 
 
@@ -62,17 +80,29 @@ def expected_sources() -> set[str]:
     }
 
 
-def test_plan_builds_the_zip_the_functions_deploy(packaged: dict[str, Any]) -> None:
+def test_apply_builds_the_zip_the_functions_deploy(packaged: dict[str, Any]) -> None:
     data = packaged["zip"].read_bytes()
     archive = packaged["archive"]
     sha = base64.b64encode(hashlib.sha256(data).digest()).decode()
     assert archive["output_base64sha256"] == sha
     assert archive["output_size"] == len(data)
-    functions = packaged["plan"].resources("aws_lambda_function")
+
+    plan = packaged["plan"]
+    package = plan.values("aws_s3_object.package")
+    assert package["source"] == plan.values("archive_file.functions")["output_path"]
+    # The version in the key and the functions' code trigger are known at plan, from the sources.
+    version = package["source_hash"][:16]
+    assert package["key"] == f"packages/bedrock-jobs-functions-{version}.zip"
+    assert version in archive["output_path"]
+    functions = plan.resources("aws_lambda_function")
     assert len(functions) == 3
+    triggers = {f["source_code_hash"] for f in functions.values()}
+    assert len(triggers) == 1 and isinstance(next(iter(triggers)), str), (
+        "one known code trigger for all three"
+    )
     for address, function in functions.items():
-        assert function["filename"] == archive["output_path"], address
-        assert function["source_code_hash"] == sha, f"{address} would not redeploy when the code changes"
+        assert function["s3_key"] == package["key"], address
+        assert function["filename"] is None, f"{address} must not need a local file at apply"
 
 
 def test_zip_holds_the_package_and_no_build_litter(packaged: dict[str, Any]) -> None:

@@ -41,7 +41,7 @@ HANDLERS = {
 
 # What each stack configures (examples/*/main.tf) or inherits from the module defaults.
 EXPECTED = {
-    "root": {"fifo": False, "max_concurrency": 50, "batch": 10, "window": 5, "visibility": 305, "kms": False},
+    "root": {"fifo": False, "max_concurrency": 2, "batch": 10, "window": 5, "visibility": 305, "kms": False},
     "complete": {
         "fifo": False,
         "max_concurrency": 20,
@@ -60,7 +60,7 @@ EXPECTED = {
     },
     "existing-topic-and-kms": {
         "fifo": False,
-        "max_concurrency": 50,
+        "max_concurrency": 2,
         "batch": 10,
         "window": 5,
         "visibility": 305,
@@ -77,6 +77,23 @@ REQUIRED_ENV = {
 }
 
 XRAY_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+# Actions that accept no resource ARN (IAM Service Authorization Reference): '*' is allowed for them,
+# scoped by the named condition key where the action has one.
+RESOURCELESS_ACTIONS = {
+    "aws-marketplace:Subscribe": "aws-marketplace:ProductId",
+    "aws-marketplace:ViewSubscriptions": None,
+}
+
+
+def wildcard_allowed(actions: list[str], condition_keys: set[str]) -> bool:
+    """'*' is allowed for X-Ray, and for resource-less actions with their scoping condition."""
+    if set(actions) <= XRAY_ACTIONS:
+        return True
+    return set(actions) <= set(RESOURCELESS_ACTIONS) and all(
+        RESOURCELESS_ACTIONS[a] is None or RESOURCELESS_ACTIONS[a] in condition_keys for a in actions
+    )
+
+
 # Services whose ARNs carry the resource name without a resource-type prefix.
 TYPELESS_ARN_SERVICES = {"s3", "sqs", "sns"}
 ACTION_RE = re.compile(r"^[a-z0-9-]+:[A-Za-z0-9]+$")
@@ -140,10 +157,13 @@ def check_action(action: Any) -> str | None:
     return None
 
 
-def check_resource(resource: str, actions: list[str]) -> str | None:
-    """A resource must be an exact ARN of the actions' service; the only '*' allowed is X-Ray's."""
+def check_resource(
+    resource: str, actions: list[str], condition_keys: frozenset[str] = frozenset()
+) -> str | None:
+    """A resource must be an exact ARN of the actions' service; '*' only for X-Ray and for actions
+    that accept no resource ARN (scoped by their condition key where they have one)."""
     if resource == "*":
-        return None if set(actions) <= XRAY_ACTIONS else f"resource '*' for {actions}"
+        return None if wildcard_allowed(actions, set(condition_keys)) else f"resource '*' for {actions}"
     m = ARN_RE.match(resource)
     if not m:
         return f"resource {resource!r} is not an ARN"
@@ -287,9 +307,13 @@ def test_identity_policies_name_exact_resources_in_the_plan(plan: Plan) -> None:
                     expr = config.get("resources", {})
                     if "*" in (expr.get("constant_value") or []) or not expression_references(expr):
                         problems.append(f"{where}: resources are not references to created resources")
+            condition_keys = {
+                c.get("variable") for c in statement.get("condition") or [] if isinstance(c, dict)
+            }
             for resource in resources if isinstance(resources, list) else []:
                 if resource == "*":
-                    problems.append(f"{where}: resource '*' outside the X-Ray statement")
+                    if not wildcard_allowed(actions, condition_keys):
+                        problems.append(f"{where}: resource '*' outside the X-Ray statement")
                 elif resource is not UNKNOWN and (problem := check_resource(resource, actions)):
                     problems.append(f"{where}: {problem}")
     assert xray_statements == 3, "each function role has exactly one X-Ray statement"
@@ -320,8 +344,20 @@ def test_rendered_role_policies_are_least_privilege(state: dict[str, Any]) -> No
             if not actions or not resources:
                 problems.append(f"{where}: needs actions and resources")
             problems += [f"{where}: {p}" for a in actions if (p := check_action(a))]
-            problems += [f"{where}: {p}" for r in resources if (p := check_resource(r, actions))]
-            if "*" in resources:
+            condition_keys = frozenset(
+                k for test in (statement.get("Condition") or {}).values() for k in test
+            )
+            problems += [
+                f"{where}: {p}" for r in resources if (p := check_resource(r, actions, condition_keys))
+            ]
+            # A foundation model granted beyond this region must be reachable only through a profile.
+            for r in resources:
+                if (
+                    re.match(r"^arn:[^:]+:bedrock:(\*|):", r)
+                    and "bedrock:InferenceProfileArn" not in condition_keys
+                ):
+                    problems.append(f"{where}: {r} is granted outside an inference profile")
+            if "*" in resources and set(actions) <= XRAY_ACTIONS:
                 xray += 1
         if address != invoke and xray != 1:
             problems.append(f"{address}: exactly one statement (X-Ray) may use '*', found {xray}")
@@ -359,8 +395,20 @@ def test_rendered_role_policies_target_the_stack_resources(state: dict[str, Any]
             s for s in by_role[role].values() if any(a.startswith("dynamodb:") for a in as_list(s["Action"]))
         ]
         assert table_statements and all(as_list(s["Resource"]) == [table] for s in table_statements)
-    assert as_list(by_role["archiver"]["PublishAlerts"]["Resource"]) == [alerts]
+    assert alerts in as_list(by_role["archiver"]["PublishAlerts"]["Resource"])
     assert alerts in as_list(by_role["consumer"]["PublishNotices"]["Resource"])
+    # The archiver fails dead-lettered jobs: it publishes their notices where the consumer does.
+    results = env_of(functions[one_address(functions, "module.consumer.aws_lambda_function.this")]).get(
+        "RESULTS_TOPIC_ARN"
+    )
+    if results:
+        assert (
+            env_of(functions[one_address(functions, "module.archiver.aws_lambda_function.this")])[
+                "RESULTS_TOPIC_ARN"
+            ]
+            == results
+        )
+        assert sorted(as_list(by_role["archiver"]["PublishAlerts"]["Resource"])) == sorted({alerts, results})
 
 
 # ------------------------------------------------------------------------------------------

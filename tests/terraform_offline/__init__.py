@@ -9,6 +9,7 @@ See README.md in this directory. Public API:
 * pytest fixtures in :mod:`tests.terraform_offline.fixtures`.
 """
 
+from .schema import ARCHIVE_VERSIONS, AWS_FLOOR_VERSION, AWS_VERSIONS
 from .toolchain import (
     ARCHIVE_VERSION,
     AWS_VERSION,
@@ -23,7 +24,10 @@ from .toolchain import (
 
 __all__ = [
     "ARCHIVE_VERSION",
+    "ARCHIVE_VERSIONS",
+    "AWS_FLOOR_VERSION",
     "AWS_VERSION",
+    "AWS_VERSIONS",
     "TERRAFORM_BIN_ENV",
     "OfflineTerraform",
     "TerraformFailed",

@@ -3,6 +3,10 @@
 python -m tests.terraform_offline -chdir=examples/basic init
 python -m tests.terraform_offline -chdir=examples/basic plan
 eval "$(python -m tests.terraform_offline --print-env)"   # then plain `terraform …`
+TF_OFFLINE_AWS_VERSION=6.28.0 python -m tests.terraform_offline -chdir=examples/basic init
+
+TF_OFFLINE_AWS_VERSION / TF_OFFLINE_ARCHIVE_VERSION choose the provider releases the mirror
+serves (default: schema.AWS_VERSION / schema.ARCHIVE_VERSION).
 """
 
 from __future__ import annotations
@@ -11,11 +15,18 @@ import os
 import shlex
 import sys
 
+from .schema import ARCHIVE_VERSION, AWS_VERSION
 from .toolchain import setup_offline_terraform
+
+AWS_VERSION_ENV = "TF_OFFLINE_AWS_VERSION"
+ARCHIVE_VERSION_ENV = "TF_OFFLINE_ARCHIVE_VERSION"
 
 
 def main(argv: list[str]) -> int:
-    tool = setup_offline_terraform()
+    tool = setup_offline_terraform(
+        aws_version=os.environ.get(AWS_VERSION_ENV) or AWS_VERSION,
+        archive_version=os.environ.get(ARCHIVE_VERSION_ENV) or ARCHIVE_VERSION,
+    )
     if argv[:1] == ["--print-env"]:
         for key, value in tool.env.items():
             print(f"export {key}={shlex.quote(value)}")

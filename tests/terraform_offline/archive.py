@@ -1,4 +1,4 @@
-"""Offline registry.terraform.io/hashicorp/archive (2.7.x): ``archive_file`` built for real.
+"""Offline registry.terraform.io/hashicorp/archive (2.4.0-2.7.1): ``archive_file`` built for real.
 
 The data source writes the archive while Terraform plans -- exactly when the real provider
 does -- so a plan of the module produces the Lambda zip and known hashes. Behaviour follows
@@ -8,6 +8,11 @@ bytes), ``excludes`` matched as doublestar globs against relative paths (a match
 directory is skipped whole), symlinked directories followed unless
 ``exclude_symlink_directories``, an error rather than an empty archive, and
 ``output_file_mode`` applied to every entry. ``tar.gz`` is supported as well.
+
+Older releases differ, per the provider's CHANGELOG.md (see :class:`ArchiveBehaviour`):
+before 2.5.0 ``excludes`` are literal relative paths, before 2.6.0 there is no ``tar.gz``,
+before 2.4.2 an empty directory gives an empty archive, and before 2.7.0 the
+``archive_file`` *resource* is deprecated.
 """
 
 from __future__ import annotations
@@ -28,8 +33,14 @@ from pathlib import Path
 from typing import Any
 
 from . import cty
-from .provider_base import OfflineProvider, ProviderError
-from .schema import load_archive_schema
+from .provider_base import Diagnostic, OfflineProvider, ProviderError
+from .schema import (
+    ARCHIVE_RESOURCE_DEPRECATION,
+    ARCHIVE_VERSION,
+    archive_resource_deprecated,
+    load_archive_schema,
+    version_tuple,
+)
 
 # Go's zip writer stores the zero time.Time as the earliest DOS date.
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -92,6 +103,39 @@ def path_matches(pattern: str, rel_path: str) -> bool:
 
 
 @dataclass(frozen=True)
+class ArchiveBehaviour:
+    """What differs between hashicorp/archive releases (CHANGELOG.md of the provider)."""
+
+    version: str = ARCHIVE_VERSION
+
+    @property
+    def glob_excludes(self) -> bool:
+        # 2.5.0: "Add glob pattern matching support to the `excludes` attribute" (#354). Before
+        # it, zip_archiver.go's checkMatch compared each exclude with the entry's relative path
+        # using == (git show v2.4.2:internal/provider/zip_archiver.go).
+        return version_tuple(self.version) >= (2, 5, 0)
+
+    @property
+    def tar_gz(self) -> bool:
+        # 2.6.0: "Add support for creating `tar.gz` archive files" (#277); before, only "zip"
+        # was in archiverBuilders and anything else was "archive type not supported".
+        return version_tuple(self.version) >= (2, 6, 0)
+
+    @property
+    def empty_archive_error(self) -> bool:
+        # 2.4.2: "Return error when generated archive would be empty" (#298).
+        return version_tuple(self.version) >= (2, 4, 2)
+
+    def excluded(self, pattern: str, rel_path: str) -> bool:
+        if self.glob_excludes:
+            return path_matches(pattern, rel_path)
+        return bool(pattern) and pattern == rel_path
+
+
+_CURRENT = ArchiveBehaviour()
+
+
+@dataclass(frozen=True)
 class Entry:
     name: str  # path inside the archive, with forward slashes
     source: Path | None  # file to read, or None with content
@@ -99,27 +143,33 @@ class Entry:
     mode: int  # st_mode of the file (type + permission bits)
 
 
-def _walk_dir(root: Path, base: str, excludes: list[str], skip_symlink_dirs: bool) -> Iterator[Entry]:
+def _walk_dir(
+    root: Path,
+    base: str,
+    excludes: list[str],
+    skip_symlink_dirs: bool,
+    behaviour: ArchiveBehaviour = _CURRENT,
+) -> Iterator[Entry]:
     # filepath.Walk visits entries in lexical order of their names.
     for child in sorted(root.iterdir(), key=lambda p: p.name):
         rel = f"{base}/{child.name}" if base else child.name
-        excluded = any(path_matches(p, rel) for p in excludes)
+        excluded = any(behaviour.excluded(p, rel) for p in excludes)
         if child.is_symlink():
             if child.is_dir():
                 if not excluded and not skip_symlink_dirs:
-                    yield from _walk_dir(child.resolve(), rel, excludes, skip_symlink_dirs)
+                    yield from _walk_dir(child.resolve(), rel, excludes, skip_symlink_dirs, behaviour)
                 continue
             if excluded:
                 continue
             yield Entry(rel, child, None, child.stat().st_mode)
         elif child.is_dir():
             if not excluded:
-                yield from _walk_dir(child, rel, excludes, skip_symlink_dirs)
+                yield from _walk_dir(child, rel, excludes, skip_symlink_dirs, behaviour)
         elif not excluded:
             yield Entry(rel, child, None, child.lstat().st_mode)
 
 
-def collect_entries(config: dict[str, Any]) -> list[Entry]:
+def collect_entries(config: dict[str, Any], behaviour: ArchiveBehaviour = _CURRENT) -> list[Entry]:
     if config.get("source_dir") is not None:
         src = Path(config["source_dir"])
         if not src.is_dir():
@@ -129,10 +179,14 @@ def collect_entries(config: dict[str, Any]) -> list[Entry]:
             )
         entries = list(
             _walk_dir(
-                src, "", list(config.get("excludes") or []), bool(config.get("exclude_symlink_directories"))
+                src,
+                "",
+                list(config.get("excludes") or []),
+                bool(config.get("exclude_symlink_directories")),
+                behaviour,
             )
         )
-        if not entries:
+        if not entries and behaviour.empty_archive_error:
             raise ProviderError(
                 "Archive creation error",
                 "error archiving directory: archive has not been created as it would be empty",
@@ -203,17 +257,18 @@ def write_tar_gz(entries: list[Entry], output: Path, output_file_mode: str | Non
     output.write_bytes(gzip.compress(raw.getvalue(), mtime=0))
 
 
-def build_archive(config: dict[str, Any]) -> dict[str, Any]:
+def build_archive(config: dict[str, Any], behaviour: ArchiveBehaviour = _CURRENT) -> dict[str, Any]:
     """Write the archive described by ``config``; return the computed attributes."""
     archive_type = config.get("type")
-    writer = {"zip": write_zip, "tar.gz": write_tar_gz}.get(archive_type or "")
+    writers = {"zip": write_zip, "tar.gz": write_tar_gz} if behaviour.tar_gz else {"zip": write_zip}
+    writer = writers.get(archive_type or "")
     if writer is None:
         raise ProviderError(
             "Archive creation error", f"error creating archive: archive type not supported: {archive_type}"
         )
     output = Path(config["output_path"])
     output.parent.mkdir(parents=True, exist_ok=True)
-    writer(collect_entries(config), output, config.get("output_file_mode"))
+    writer(collect_entries(config, behaviour), output, config.get("output_file_mode"))
     data = output.read_bytes()
     sha256 = hashlib.sha256(data).digest()
     sha512 = hashlib.sha512(data).digest()
@@ -231,14 +286,23 @@ def build_archive(config: dict[str, Any]) -> dict[str, Any]:
 
 
 class ArchiveProvider(OfflineProvider):
-    def __init__(self) -> None:
-        super().__init__(load_archive_schema())
+    def __init__(self, version: str = ARCHIVE_VERSION) -> None:
+        super().__init__(load_archive_schema(version))
+        self.behaviour = ArchiveBehaviour(version)
+
+    def validate_resource(self, type_name: str, config: Any) -> list[Diagnostic] | None:
+        self.resource_schema(type_name)
+        if archive_resource_deprecated(self.behaviour.version):
+            # terraform-plugin-framework's SchemaValidate adds a "Deprecated" warning carrying the
+            # schema's DeprecationMessage (internal/fwserver/schema_validation.go).
+            return [Diagnostic("Deprecated", ARCHIVE_RESOURCE_DEPRECATION, warning=True)]
+        return None
 
     def read_data_source(self, type_name: str, config: Any) -> Any:
         self.data_source_schema(type_name)
         if not cty.is_wholly_known(config):
             raise ProviderError(f"{type_name}: configuration has unknown values")
-        return {**config, **build_archive(config)}
+        return {**config, **build_archive(config, self.behaviour)}
 
     def requires_replace(
         self, type_name: str, prior: dict[str, Any], planned: dict[str, Any]
@@ -255,7 +319,7 @@ class ArchiveProvider(OfflineProvider):
     def apply_resource(self, type_name: str, prior: Any, planned: Any, config: Any) -> Any:
         if planned is None:
             return None
-        return {**planned, **build_archive(config)}
+        return {**planned, **build_archive(config, self.behaviour)}
 
     def read_resource(self, type_name: str, state: Any) -> Any:
         # The resource is "gone" when its file is: the next plan re-creates it.

@@ -1,6 +1,14 @@
-"""Offline stand-in for registry.terraform.io/hashicorp/aws, serving the real 6.47.0 schema.
+"""Offline stand-in for registry.terraform.io/hashicorp/aws, serving a real schema (6.47.0 or 6.28.0).
 
 Behaviour beyond the generic schema-driven provider:
+
+* provider-side checks of the real provider (``aws_rules``): name limits at validate/plan,
+  the SQS/SNS name checks of CustomizeDiff, ``filename``/``source`` files read at apply;
+* apply generates names from ``name_prefix`` & co. like terraform-plugin-sdk's
+  ``id.PrefixedUniqueId``, and shapes ARNs with the resource's region (its ``region``
+  argument, else the provider's) and the provider's account (``assume_role.role_arn``'s
+  account, else a single ``allowed_account_ids`` entry, else ``$TF_OFFLINE_AWS_ACCOUNT_ID`` or
+  123456789012); global services' ARNs (IAM, CloudWatch dashboards, S3) carry no region;
 
 * ``region`` (every resource has it in 6.x) is planned as the provider's region, and
   ``tags_all`` as provider ``default_tags`` merged with ``tags`` -- both are known at plan
@@ -15,15 +23,20 @@ Behaviour beyond the generic schema-driven provider:
 from __future__ import annotations
 
 import os
+import re
 import zlib
 from typing import Any
 
-from . import cty, iam_policy
-from .provider_base import OfflineProvider, ProviderError
-from .schema import Schema, load_aws_schema
+from . import aws_rules, cty, iam_policy
+from .provider_base import Diagnostic, OfflineProvider, ProviderError, raise_errors
+from .schema import AWS_VERSION, Schema, aws_schema_file, load_aws_schema
 
 ACCOUNT_ID = "123456789012"
+# Overrides ACCOUNT_ID as the account every provider configuration "authenticates" to.
+ACCOUNT_ID_ENV = "TF_OFFLINE_AWS_ACCOUNT_ID"
 DEFAULT_REGION = "us-east-1"
+# Services whose ARNs have no region (arn:aws:iam::123456789012:role/x).
+_GLOBAL_SERVICES = frozenset({"iam", "cloudfront", "route53", "organizations", "waf", "shield"})
 
 _REGION_DESCRIPTIONS = {
     "us-east-1": "US East (N. Virginia)",
@@ -47,8 +60,17 @@ def partition_of(region: str) -> tuple[str, str]:
     return "aws", "amazonaws.com"
 
 
-def _fake_arn(partition: str, service: str, region: str, kind: str, name: str) -> str:
+def _fake_arn(
+    partition: str,
+    service: str,
+    region: str,
+    kind: str,
+    name: str,
+    account: str = ACCOUNT_ID,
+    obj: Any = None,
+) -> str:
     """An ARN shaped like the real one for the services this project uses."""
+    obj = obj if isinstance(obj, dict) else {}
     if service in ("sqs", "sns"):
         resource = name
     elif service == "lambda":
@@ -56,15 +78,33 @@ def _fake_arn(partition: str, service: str, region: str, kind: str, name: str) -
     elif service == "s3":
         return f"arn:{partition}:s3:::{name}"
     elif service == "cloudwatch" and kind.startswith("log"):
-        return f"arn:{partition}:logs:{region}:{ACCOUNT_ID}:log-group:{name}"
+        return f"arn:{partition}:logs:{region}:{account}:log-group:{name}"
     elif service == "cloudwatch" and kind.startswith("event"):
         # aws_cloudwatch_event_* resources are EventBridge's: arn:aws:events:region:account:rule/name
-        return f"arn:{partition}:events:{region}:{ACCOUNT_ID}:{kind.removeprefix('event_')}/{name}"
+        bus = obj.get("event_bus_name")
+        kind = kind.removeprefix("event_")
+        if kind == "rule" and isinstance(bus, str) and bus and bus != "default":
+            name = f"{bus.rsplit('/', 1)[-1]}/{name}"
+        return f"arn:{partition}:events:{region}:{account}:{kind}/{name}"
+    elif service == "cloudwatch" and kind.endswith("alarm"):
+        # PutMetricAlarm: arn:aws:cloudwatch:region:account:alarm:name
+        return f"arn:{partition}:cloudwatch:{region}:{account}:alarm:{name}"
+    elif service == "cloudwatch" and kind == "dashboard":
+        # Dashboards are global: arn:aws:cloudwatch::account:dashboard/name
+        return f"arn:{partition}:cloudwatch::{account}:dashboard/{name}"
+    elif service == "kms" and kind == "alias":
+        return f"arn:{partition}:kms:{region}:{account}:{name}"  # name is "alias/..."
+    elif service == "scheduler" and kind == "schedule":
+        group = obj.get("group_name") if isinstance(obj.get("group_name"), str) else "default"
+        return f"arn:{partition}:scheduler:{region}:{account}:schedule/{group}/{name}"
+    elif service == "iam":
+        path = obj.get("path") if isinstance(obj.get("path"), str) and obj.get("path") else "/"
+        resource = f"{kind.replace('_', '-')}{path}{name}"
     else:
         resource = f"{kind.replace('_', '-')}/{name}"
-    if service == "iam":  # global service: no region in the ARN
+    if service in _GLOBAL_SERVICES:  # global service: no region in the ARN
         region = ""
-    return f"arn:{partition}:{service}:{region}:{ACCOUNT_ID}:{resource}"
+    return f"arn:{partition}:{service}:{region}:{account}:{resource}"
 
 
 def _first_block(value: Any) -> dict[str, Any] | None:
@@ -73,10 +113,15 @@ def _first_block(value: Any) -> dict[str, Any] | None:
     return None
 
 
+_ARN_ACCOUNT = re.compile(r"^arn:[^:]+:[^:]*:[^:]*:(\d{12}):")
+
+
 class AwsProvider(OfflineProvider):
-    def __init__(self) -> None:
-        super().__init__(load_aws_schema())
+    def __init__(self, version: str = AWS_VERSION) -> None:
+        super().__init__(load_aws_schema(aws_schema_file(version)))
+        self.version = version
         self.region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
+        self.account_id = os.environ.get(ACCOUNT_ID_ENV) or ACCOUNT_ID
         self.default_tags: Any = {}
 
     def configure(self, config: dict[str, Any]) -> None:
@@ -90,6 +135,38 @@ class AwsProvider(OfflineProvider):
         if default_tags is not None:
             tags = default_tags.get("tags")
             self.default_tags = tags if tags is not None else {}
+        # The account the credentials belong to: an assumed role's, else the only allowed one.
+        role = _first_block(config.get("assume_role"))
+        role_arn = role.get("role_arn") if role else None
+        allowed = config.get("allowed_account_ids")
+        if isinstance(role_arn, str) and _ARN_ACCOUNT.match(role_arn):
+            self.account_id = _ARN_ACCOUNT.match(role_arn).group(1)  # type: ignore[union-attr]
+        elif isinstance(allowed, list) and len(allowed) == 1 and isinstance(allowed[0], str):
+            self.account_id = allowed[0]
+
+    # -- validation --------------------------------------------------------------------
+
+    def validate_resource(self, type_name: str, config: Any) -> list[Diagnostic] | None:
+        schema = self.resource_schema(type_name)
+        return aws_rules.validate_names(type_name, config, schema.block.attributes)
+
+    def plan_resource(
+        self, type_name: str, prior: Any, proposed: Any, config: Any
+    ) -> tuple[Any, list[list[str]]]:
+        planned, replace = super().plan_resource(type_name, prior, proposed, config)
+        if planned is not None and (prior is None or replace):
+            raise_errors(aws_rules.customize_diff_errors(type_name, planned))
+        return planned, replace
+
+    # -- apply -------------------------------------------------------------------------
+
+    def apply_resource(self, type_name: str, prior: Any, planned: Any, config: Any) -> Any:
+        if planned is None:  # destroy
+            return None
+        aws_rules.check_apply_files(type_name, prior, planned)
+        schema = self.resource_schema(type_name)
+        named = aws_rules.fill_generated_names(type_name, schema.block.attributes, planned)
+        return self.fill_computed(type_name, named, schema)
 
     # -- planning ----------------------------------------------------------------------
 
@@ -120,7 +197,12 @@ class AwsProvider(OfflineProvider):
     # -- placeholders ------------------------------------------------------------------
 
     def fill_computed(self, type_name: str, obj: dict[str, Any], schema: Schema) -> dict[str, Any]:
-        region = self.region if isinstance(self.region, str) else DEFAULT_REGION
+        # aws 6.x: a resource's own `region` argument overrides the provider's.
+        region = (
+            obj.get("region") if isinstance(obj.get("region"), str) and obj.get("region") else self.region
+        )
+        region = region if isinstance(region, str) else DEFAULT_REGION
+        account = self.account_id
         partition, dns_suffix = partition_of(region)
         service = type_name.split("_")[1] if type_name.count("_") >= 1 else "aws"
         kind = type_name.split("_", 2)[2] if type_name.count("_") >= 2 else service
@@ -128,7 +210,15 @@ class AwsProvider(OfflineProvider):
         name = next(
             (
                 obj[k]
-                for k in ("name", "function_name", "bucket", "table_name")
+                for k in (
+                    "name",
+                    "function_name",
+                    "bucket",
+                    "table_name",
+                    "alarm_name",
+                    "dashboard_name",
+                    "layer_name",
+                )
                 if isinstance(obj.get(k), str)
             ),
             None,
@@ -138,13 +228,14 @@ class AwsProvider(OfflineProvider):
         def make(ty: cty.CtyType, hint: str) -> Any:
             if ty == "string":
                 if hint == "arn" or hint.endswith("_arn"):
-                    return _fake_arn(partition, service, region, kind, stem)
+                    return _fake_arn(partition, service, region, kind, stem, account, obj)
+                if (hint == "url" and service == "sqs") or (hint == "id" and type_name == "aws_sqs_queue"):
+                    # internal/service/sqs/queue.go: d.SetId(QueueUrl) -- a queue's id is its URL.
+                    return f"https://sqs.{region}.{dns_suffix}/{account}/{stem}"
                 if hint in ("id", "name"):
                     return stem
-                if hint == "url" and service == "sqs":
-                    return f"https://sqs.{region}.{dns_suffix}/{ACCOUNT_ID}/{stem}"
                 if hint in ("account_id", "owner_id"):
-                    return ACCOUNT_ID
+                    return account
                 if hint == "region":
                     return region
             return cty.placeholder(ty, hint)
@@ -164,10 +255,10 @@ class AwsProvider(OfflineProvider):
         partition, dns_suffix = partition_of(region)
         if type_name == "aws_caller_identity":
             state.update(
-                account_id=ACCOUNT_ID,
-                arn=f"arn:{partition}:iam::{ACCOUNT_ID}:user/terraform-offline",
+                account_id=self.account_id,
+                arn=f"arn:{partition}:iam::{self.account_id}:user/terraform-offline",
                 user_id="AIDAOFFLINETERRAFORM0",
-                id=ACCOUNT_ID,
+                id=self.account_id,
             )
         elif type_name == "aws_region":
             state.update(

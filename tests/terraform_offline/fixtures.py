@@ -17,6 +17,12 @@ Fixtures:
     ``Path`` of the ``terraform`` wrapper script.
 ``tftest_factory``
     ``tftest_factory(tfdir, **kwargs) -> tftest.TerraformTest`` using the wrapper binary.
+``offline_terraform_for`` (session)
+    factory ``offline_terraform_for(aws_version=AWS_VERSION, archive_version=ARCHIVE_VERSION)
+    -> OfflineTerraform`` whose mirror holds only those provider versions (one toolchain per
+    pair and session).
+``offline_terraform_floor`` (session)
+    ``offline_terraform_for(aws_version=AWS_FLOOR_VERSION)``: hashicorp/aws 6.28.0.
 
 Every test using them should carry ``@pytest.mark.terraform``.
 """
@@ -29,6 +35,7 @@ from typing import Any
 
 import pytest
 
+from .schema import ARCHIVE_VERSION, AWS_FLOOR_VERSION, AWS_VERSION
 from .toolchain import OfflineTerraform, setup_offline_terraform
 
 
@@ -55,3 +62,21 @@ def tftest_factory(offline_terraform: OfflineTerraform) -> Callable[..., Any]:
         return offline_terraform.tftest(tfdir, **kwargs)
 
     return make
+
+
+@pytest.fixture(scope="session")
+def offline_terraform_for() -> Callable[..., OfflineTerraform]:
+    made: dict[tuple[str, str], OfflineTerraform] = {}
+
+    def make(aws_version: str = AWS_VERSION, archive_version: str = ARCHIVE_VERSION) -> OfflineTerraform:
+        key = (aws_version, archive_version)
+        if key not in made:
+            made[key] = setup_offline_terraform(aws_version=aws_version, archive_version=archive_version)
+        return made[key]
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def offline_terraform_floor(offline_terraform_for: Callable[..., OfflineTerraform]) -> OfflineTerraform:
+    return offline_terraform_for(aws_version=AWS_FLOOR_VERSION)

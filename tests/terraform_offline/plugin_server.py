@@ -41,7 +41,7 @@ from tf.gen import tfplugin_pb2 as pb
 from tf.gen import tfplugin_pb2_grpc as rpc
 
 from . import cty
-from .provider_base import OfflineProvider, ProviderError
+from .provider_base import Diagnostic, OfflineProvider, ProviderDiagnostics, ProviderError
 from .schema import schema_to_proto
 
 MAGIC_COOKIE_KEY = "TF_PLUGIN_MAGIC_COOKIE"
@@ -124,9 +124,18 @@ def _diag(severity: int, summary: str, detail: str = "", path: list[str] | None 
     return diag
 
 
+def _diags(diagnostics: list[Diagnostic] | None) -> list[Any]:
+    return [
+        _diag(pb.Diagnostic.WARNING if d.warning else pb.Diagnostic.ERROR, d.summary, d.detail, list(d.path))
+        for d in diagnostics or []
+    ]
+
+
 def _error_diags(exc: BaseException) -> list[Any]:
     if isinstance(exc, ProviderError):
         return [_diag(pb.Diagnostic.ERROR, exc.summary, exc.detail, exc.path)]
+    if isinstance(exc, ProviderDiagnostics):
+        return _diags(exc.diagnostics)
     # A bug in this test double: surface the traceback in Terraform's error output rather
     # than as an opaque gRPC failure.
     return [_diag(pb.Diagnostic.ERROR, f"offline provider crashed: {exc!r}", traceback.format_exc())]
@@ -234,10 +243,10 @@ class ProviderServicer(rpc.ProviderServicer):
 
     def ValidateResourceConfig(self, request: Any, context: Any) -> Any:
         try:
-            self.provider.validate_resource(request.type_name, _read_dv(request.config))
+            found = self.provider.validate_resource(request.type_name, _read_dv(request.config))
         except Exception as exc:
             return pb.ValidateResourceConfig.Response(diagnostics=_error_diags(exc))
-        return pb.ValidateResourceConfig.Response()
+        return pb.ValidateResourceConfig.Response(diagnostics=_diags(found))
 
     def ValidateDataResourceConfig(self, request: Any, context: Any) -> Any:
         try:

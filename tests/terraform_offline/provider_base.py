@@ -8,6 +8,7 @@ Apply (used only when a test really applies) replaces unknowns with placeholders
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from . import cty
@@ -22,6 +23,31 @@ class ProviderError(Exception):
         self.summary = summary
         self.detail = detail
         self.path = path
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One diagnostic for Terraform; ``path`` names the attribute it is about (shown as "with ...")."""
+
+    summary: str
+    detail: str = ""
+    path: tuple[str, ...] = ()
+    warning: bool = False
+
+
+class ProviderDiagnostics(Exception):
+    """Several diagnostics at once (at least one of them an error), like an SDK ``diag.Diagnostics``."""
+
+    def __init__(self, diagnostics: list[Diagnostic]) -> None:
+        super().__init__("; ".join(d.summary for d in diagnostics))
+        self.diagnostics = diagnostics
+
+
+def raise_errors(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    """Raise :class:`ProviderDiagnostics` when any diagnostic is an error; else return the warnings."""
+    if any(not d.warning for d in diagnostics):
+        raise ProviderDiagnostics(diagnostics)
+    return diagnostics
 
 
 def mark_computed_unknown(block: Block, obj: dict[str, Any]) -> dict[str, Any]:
@@ -71,8 +97,10 @@ class OfflineProvider:
     def configure(self, config: dict[str, Any]) -> None:
         self.config = config
 
-    def validate_resource(self, type_name: str, config: Any) -> None:
+    def validate_resource(self, type_name: str, config: Any) -> list[Diagnostic] | None:
+        """ValidateResourceConfig: return warnings/errors (``config`` may hold UNKNOWN values)."""
         self.resource_schema(type_name)
+        return None
 
     def validate_data_source(self, type_name: str, config: Any) -> None:
         self.data_source_schema(type_name)

@@ -22,12 +22,43 @@ from typing import Any
 from .cty import CtyType
 
 HERE = Path(__file__).resolve().parent
-# The provider versions the offline mirror serves. To move to another aws release, drop in
-# its schema (README.md, "Refreshing the aws schema") and change AWS_VERSION.
+# The provider versions the offline mirror serves by default. To move to another aws release,
+# drop in its schema (README.md, "Refreshing the aws schema") and change AWS_VERSION.
 AWS_VERSION = "6.47.0"
 ARCHIVE_VERSION = "2.7.1"
+# Every aws version whose real schema this directory carries (aws-provider-schema-<v>.json.gz).
+# 6.28.0 is the floor terraform-aws-modules' sqs/lambda modules require: validating against the
+# lowest version a constraint allows catches arguments that version does not know yet.
+AWS_FLOOR_VERSION = "6.28.0"
+AWS_VERSIONS = (AWS_FLOOR_VERSION, AWS_VERSION)
+# hashicorp/archive releases the hand-written stand-in can imitate (behaviour differences from
+# the provider's CHANGELOG.md are modelled in archive.py). 2.4.0 added exclude_symlink_directories,
+# the oldest argument the schema below has.
+ARCHIVE_VERSIONS = ("2.4.0", "2.4.1", "2.4.2", "2.5.0", "2.6.0", "2.7.0", "2.7.1")
 AWS_SCHEMA_FILE = HERE / f"aws-provider-schema-{AWS_VERSION}.json.gz"
 AWS_PROVIDER_ADDRESS = "registry.terraform.io/hashicorp/aws"
+
+
+def version_tuple(version: str) -> tuple[int, ...]:
+    """``"2.4.2"`` → ``(2, 4, 2)`` for comparisons."""
+    return tuple(int(part) for part in version.split("-")[0].split("."))
+
+
+def aws_schema_file(version: str = AWS_VERSION) -> Path:
+    """The carried schema dump of hashicorp/aws ``version`` (ValueError when there is none)."""
+    path = HERE / f"aws-provider-schema-{version}.json.gz"
+    if version not in AWS_VERSIONS or not path.is_file():
+        raise ValueError(f"no hashicorp/aws {version} schema here; available: {', '.join(AWS_VERSIONS)}")
+    return path
+
+
+def check_archive_version(version: str) -> str:
+    if version not in ARCHIVE_VERSIONS:
+        raise ValueError(
+            f"hashicorp/archive {version} is not modelled; available: {', '.join(ARCHIVE_VERSIONS)}"
+        )
+    return version
+
 
 SINGLE_NESTING = ("single", "group")
 
@@ -443,7 +474,7 @@ def load_aws_schema(path: Path = AWS_SCHEMA_FILE) -> ProviderSchema:
 
 
 # --------------------------------------------------------------------------------------
-# hashicorp/archive 2.7.x (hand-written from the provider's docs/resources/file.md)
+# hashicorp/archive 2.4.0-2.7.1 (hand-written from the provider's docs/resources/file.md)
 # --------------------------------------------------------------------------------------
 
 
@@ -483,10 +514,25 @@ def _archive_file_block() -> dict[str, Any]:
     }
 
 
-def load_archive_schema() -> ProviderSchema:
+# The archive_file *resource* was deprecated from 2.0 until 2.7.0 ("resource/archive_file: Remove
+# `deprecated` status", CHANGELOG.md); the message is internal/provider/resource_archive_file.go's
+# DeprecationMessage at v2.4.2..v2.6.0.
+ARCHIVE_RESOURCE_DEPRECATION = "**NOTE**: This resource is deprecated, use data source instead."
+
+
+def archive_resource_deprecated(version: str) -> bool:
+    return version_tuple(version) < (2, 7, 0)
+
+
+def load_archive_schema(version: str = ARCHIVE_VERSION) -> ProviderSchema:
+    check_archive_version(version)
     file_schema = Schema.from_json({"block": _archive_file_block()})
+    resource_schema = file_schema
+    if archive_resource_deprecated(version):
+        # terraform-plugin-framework sends a schema DeprecationMessage as Block.deprecated = true.
+        resource_schema = Schema.from_json({"block": {**_archive_file_block(), "deprecated": True}})
     return ProviderSchema(
         provider=lambda: Schema(block=Block()),
-        resources={"archive_file": file_schema},
+        resources={"archive_file": resource_schema},
         data_sources={"archive_file": file_schema},
     )

@@ -6,7 +6,12 @@
     mirror/registry.terraform.io/hashicorp/aws/6.47.0/<os>_<arch>/terraform-provider-aws_v6.47.0
     mirror/registry.terraform.io/hashicorp/archive/2.7.1/<os>_<arch>/terraform-provider-archive_v2.7.1
     terraformrc                        provider_installation: that mirror only, no network
-    schema-cache/                      serialized GetProviderSchema replies (speed)
+    schema-cache/                      serialized GetProviderSchema replies (speed), keyed by content
+    versions/aws-<v>_archive-<v>/      mirror/ + terraformrc of another version pair, e.g.
+                                       setup_offline_terraform(aws_version="6.28.0")
+
+Each mirror holds exactly one version of each provider, so ``terraform init`` selects it -- or
+fails when the configuration's version constraint excludes it.
 
 and returns the environment Terraform needs to use them. The provider "binaries" are
 sh launchers running this package's providers with the current Python interpreter. With
@@ -29,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .schema import ARCHIVE_VERSION, AWS_VERSION
+from .schema import ARCHIVE_VERSION, AWS_VERSION, aws_schema_file, check_archive_version
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_ROOT = PACKAGE_DIR.parents[1]
@@ -39,6 +44,7 @@ CACHE_DIR_ENV = "TF_OFFLINE_CACHE_DIR"
 # Set in the returned environment: path of the terraform wrapper script.
 TERRAFORM_BIN_ENV = "TF_OFFLINE_TERRAFORM"
 
+# The default version pair (kept in the cache root's own mirror/ for backward compatibility).
 PROVIDERS = {"aws": AWS_VERSION, "archive": ARCHIVE_VERSION}
 
 
@@ -128,6 +134,9 @@ class OfflineTerraform:
     mirror: Path
     cli_config: Path
     env: Mapping[str, str] = field(default_factory=dict)
+    # The only provider versions the mirror holds (what `terraform init` installs).
+    aws_version: str = AWS_VERSION
+    archive_version: str = ARCHIVE_VERSION
 
     def full_env(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
         """The current environment with the toolchain's variables (and ``extra``) applied."""
@@ -196,7 +205,10 @@ class OfflineTerraform:
         )
 
 
-def _provider_launcher(name: str, cache_dir: Path) -> str:
+def _provider_launcher(name: str, cache_dir: Path, version: str) -> str:
+    # The default versions' launchers take no version argument (and so keep the bytes, and the
+    # lock-file hashes, they always had); others tell provider.py which release to imitate.
+    version_arg = "" if version == PROVIDERS[name] else f" {shlex.quote(version)}"
     code = (
         "import sys; sys.path.insert(0, sys.argv[1]); "
         "from tests.terraform_offline.provider import main; sys.exit(main(sys.argv[2:]))"
@@ -209,19 +221,36 @@ def _provider_launcher(name: str, cache_dir: Path) -> str:
         "export TF_OFFLINE_SCHEMA_CACHE_DIR\n"
         # -P: keep the caller's working directory (Terraform's) off sys.path.
         f"exec {shlex.quote(sys.executable)} -P -c {shlex.quote(code)} "
-        f'{shlex.quote(str(REPO_ROOT))} {name} "$@"\n'
+        f'{shlex.quote(str(REPO_ROOT))} {name}{version_arg} "$@"\n'
     )
 
 
-def setup_offline_terraform(cache_dir: str | os.PathLike[str] | None = None) -> OfflineTerraform:
-    """Create or refresh the toolchain under ``cache_dir`` and describe it."""
+def setup_offline_terraform(
+    cache_dir: str | os.PathLike[str] | None = None,
+    aws_version: str = AWS_VERSION,
+    archive_version: str = ARCHIVE_VERSION,
+) -> OfflineTerraform:
+    """Create or refresh the toolchain under ``cache_dir`` and describe it.
+
+    ``aws_version`` (one of ``schema.AWS_VERSIONS``) and ``archive_version`` (one of
+    ``schema.ARCHIVE_VERSIONS``) choose the single release of each provider the mirror offers;
+    every version pair gets its own mirror and CLI configuration, so toolchains for different
+    versions can be used side by side (the wrapper and the schema cache are shared).
+    """
+    aws_schema_file(aws_version)  # ValueError for a version without a carried schema
+    check_archive_version(archive_version)
     root = Path(cache_dir or os.environ.get(CACHE_DIR_ENV) or DEFAULT_CACHE_DIR).resolve()
-    mirror = root / "mirror"
+    versions = {"aws": aws_version, "archive": archive_version}
+    # The default pair keeps the historical layout (root/mirror, root/terraformrc).
+    home = (
+        root if versions == PROVIDERS else root / "versions" / f"aws-{aws_version}_archive-{archive_version}"
+    )
+    mirror = home / "mirror"
     plat = terraform_platform()
-    for name, version in PROVIDERS.items():
+    for name, version in versions.items():
         pkg_dir = mirror / "registry.terraform.io" / "hashicorp" / name / version / plat
         _write_if_changed(
-            pkg_dir / f"terraform-provider-{name}_v{version}", _provider_launcher(name, root), True
+            pkg_dir / f"terraform-provider-{name}_v{version}", _provider_launcher(name, root, version), True
         )
 
     terraform = root / "bin" / "terraform"
@@ -233,7 +262,7 @@ def setup_offline_terraform(cache_dir: str | os.PathLike[str] | None = None) -> 
         executable=True,
     )
 
-    cli_config = root / "terraformrc"
+    cli_config = home / "terraformrc"
     _write_if_changed(
         cli_config,
         "# Generated by tests/terraform_offline/toolchain.py: providers come from the local\n"
@@ -260,7 +289,13 @@ def setup_offline_terraform(cache_dir: str | os.PathLike[str] | None = None) -> 
         TERRAFORM_BIN_ENV: str(terraform),
     }
     return OfflineTerraform(
-        cache_dir=root, terraform=terraform, mirror=mirror, cli_config=cli_config, env=env
+        cache_dir=root,
+        terraform=terraform,
+        mirror=mirror,
+        cli_config=cli_config,
+        env=env,
+        aws_version=aws_version,
+        archive_version=archive_version,
     )
 
 

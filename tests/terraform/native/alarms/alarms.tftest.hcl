@@ -1,7 +1,15 @@
 # Plan-level behaviour of modules/alarms: every alarm notifies the on-call topic (created with its
 # own customer managed key, or passed in), thresholds and dimensions come from the variables.
 
-mock_provider "aws" {}
+mock_provider "aws" {
+  # A real partition name (mocks are random strings): ARNs and the Powertools layer's publisher
+  # account are derived from it.
+  mock_data "aws_partition" {
+    defaults = {
+      partition = "aws"
+    }
+  }
+}
 
 override_resource {
   target          = aws_sns_topic.this
@@ -21,12 +29,14 @@ override_resource {
 }
 
 variables {
-  name                   = "jobs"
-  queue_name             = "jobs"
-  dlq_name               = "jobs-dlq"
-  consumer_function_name = "jobs-consumer"
-  archiver_function_name = "jobs-dlq-archiver"
-  producer_function_name = "jobs-producer"
+  name                    = "jobs"
+  queue_name              = "jobs"
+  dlq_name                = "jobs-dlq"
+  consumer_function_name  = "jobs-consumer"
+  archiver_function_name  = "jobs-dlq-archiver"
+  archiver_alarms_enabled = true
+  producer_function_name  = "jobs-producer"
+  producer_alarms_enabled = true
 }
 
 run "created_topic_with_its_own_key" {
@@ -160,6 +170,7 @@ run "given_key_for_the_created_topic" {
   command = plan
 
   variables {
+    create_topic_kms_key    = false
     topic_kms_master_key_id = "arn:aws:kms:eu-west-1:123456789012:key/99999999-8888-7777-6666-555555555555"
   }
 
@@ -173,13 +184,13 @@ run "optional_function_alarms" {
   command = plan
 
   variables {
-    archiver_function_name = null
-    producer_function_name = null
+    archiver_alarms_enabled = false
+    producer_alarms_enabled = false
   }
 
   assert {
     condition     = length(aws_cloudwatch_metric_alarm.archiver_errors) == 0 && length(aws_cloudwatch_metric_alarm.producer_errors) == 0
-    error_message = "Archiver and producer alarms need their function names."
+    error_message = "Archiver and producer alarms are switched by booleans (names may be unknown until apply)."
   }
 }
 

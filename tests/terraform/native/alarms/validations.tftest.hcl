@@ -2,7 +2,15 @@
 # comment above it (variable[index of its validation block]); test_terraform_native.py re-runs these
 # without expect_failures and checks that exactly those rules fail.
 
-mock_provider "aws" {}
+mock_provider "aws" {
+  # A real partition name (mocks are random strings): ARNs and the Powertools layer's publisher
+  # account are derived from it.
+  mock_data "aws_partition" {
+    defaults = {
+      partition = "aws"
+    }
+  }
+}
 
 variables {
   name                   = "jobs"
@@ -388,4 +396,43 @@ run "rejects_producer_errors_period_not_a_multiple_of_60" {
   }
 
   expect_failures = [var.producer_errors_period]
+}
+
+# rule: create_topic_kms_key[0]
+run "rejects_created_topic_without_a_key" {
+  command   = plan
+  parallel  = true
+  state_key = "rejects_created_topic_without_a_key"
+
+  variables {
+    create_topic_kms_key = false
+  }
+
+  expect_failures = [var.create_topic_kms_key]
+}
+
+# rule: archiver_alarms_enabled[0]
+run "rejects_archiver_alarms_without_a_function_name" {
+  command   = plan
+  parallel  = true
+  state_key = "rejects_archiver_alarms_without_a_function_name"
+
+  variables {
+    archiver_alarms_enabled = true
+  }
+
+  expect_failures = [var.archiver_alarms_enabled]
+}
+
+# rule: producer_alarms_enabled[0]
+run "rejects_producer_alarms_without_a_function_name" {
+  command   = plan
+  parallel  = true
+  state_key = "rejects_producer_alarms_without_a_function_name"
+
+  variables {
+    producer_alarms_enabled = true
+  }
+
+  expect_failures = [var.producer_alarms_enabled]
 }

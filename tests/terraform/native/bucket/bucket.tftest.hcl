@@ -1,7 +1,15 @@
 # Plan-level behaviour of modules/bucket: encrypted, private, TLS-only, versioned, with lifecycle
 # housekeeping.
 
-mock_provider "aws" {}
+mock_provider "aws" {
+  # A real partition name (mocks are random strings): ARNs and the Powertools layer's publisher
+  # account are derived from it.
+  mock_data "aws_partition" {
+    defaults = {
+      partition = "aws"
+    }
+  }
+}
 
 override_resource {
   target          = aws_s3_bucket.this

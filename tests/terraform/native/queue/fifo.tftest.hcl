@@ -1,7 +1,15 @@
 # FIFO: both queues get the .fifo suffix and the FIFO settings; high throughput and content-based
 # deduplication are opt-in.
 
-mock_provider "aws" {}
+mock_provider "aws" {
+  # A real partition name (mocks are random strings): ARNs and the Powertools layer's publisher
+  # account are derived from it.
+  mock_data "aws_partition" {
+    defaults = {
+      partition = "aws"
+    }
+  }
+}
 
 override_resource {
   target          = aws_sqs_queue.this

@@ -1,7 +1,15 @@
 # Plan-level behaviour of modules/queue: the visibility rule, the redrive pair, retention, long
 # polling and encryption. The queue ARNs are fixed during plan so the JSON policies can be read.
 
-mock_provider "aws" {}
+mock_provider "aws" {
+  # A real partition name (mocks are random strings): ARNs and the Powertools layer's publisher
+  # account are derived from it.
+  mock_data "aws_partition" {
+    defaults = {
+      partition = "aws"
+    }
+  }
+}
 
 override_resource {
   target          = aws_sqs_queue.this

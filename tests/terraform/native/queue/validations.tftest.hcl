@@ -2,7 +2,15 @@
 # comment above it (variable[index of its validation block]); test_terraform_native.py re-runs these
 # without expect_failures and checks that exactly that rule fails.
 
-mock_provider "aws" {}
+mock_provider "aws" {
+  # A real partition name (mocks are random strings): ARNs and the Powertools layer's publisher
+  # account are derived from it.
+  mock_data "aws_partition" {
+    defaults = {
+      partition = "aws"
+    }
+  }
+}
 
 variables {
   name = "jobs"

@@ -1,6 +1,14 @@
 # Boundary and alternative values the root module's validations must accept.
 
-mock_provider "aws" {}
+mock_provider "aws" {
+  # A real partition name (mocks are random strings): ARNs and the Powertools layer's publisher
+  # account are derived from it.
+  mock_data "aws_partition" {
+    defaults = {
+      partition = "aws"
+    }
+  }
+}
 mock_provider "archive" {}
 
 run "accepts_maximum_concurrency_2_and_the_smallest_values" {

@@ -1,7 +1,15 @@
 # The root module's queue wiring: the visibility rule (6 x consumer_timeout + batching window),
 # overrides, FIFO names. Details of the queues themselves are tested in native/queue.
 
-mock_provider "aws" {}
+mock_provider "aws" {
+  # A real partition name (mocks are random strings): ARNs and the Powertools layer's publisher
+  # account are derived from it.
+  mock_data "aws_partition" {
+    defaults = {
+      partition = "aws"
+    }
+  }
+}
 mock_provider "archive" {}
 
 run "visibility_rule_with_the_defaults" {

@@ -1,7 +1,15 @@
 # Root-module resources visible to terraform test: the producer's Function URL, the jobs table,
 # the results topic, the Bedrock model ARNs, EventBridge rules and the S3 upload trigger.
 
-mock_provider "aws" {}
+mock_provider "aws" {
+  # A real partition name (mocks are random strings): ARNs and the Powertools layer's publisher
+  # account are derived from it.
+  mock_data "aws_partition" {
+    defaults = {
+      partition = "aws"
+    }
+  }
+}
 mock_provider "archive" {}
 
 override_data {

@@ -3,7 +3,15 @@
 # these without expect_failures and checks that exactly those rules fail (the module's own defaults
 # satisfy every other rule).
 
-mock_provider "aws" {}
+mock_provider "aws" {
+  # A real partition name (mocks are random strings): ARNs and the Powertools layer's publisher
+  # account are derived from it.
+  mock_data "aws_partition" {
+    defaults = {
+      partition = "aws"
+    }
+  }
+}
 mock_provider "archive" {}
 
 # rule: name[0]
@@ -1338,4 +1346,102 @@ run "rejects_archive_bucket_name_with_reserved_suffix" {
   }
 
   expect_failures = [var.archive_bucket_name]
+}
+
+# rule: results_topic_arn[1]
+run "rejects_results_topic_not_created_and_not_given" {
+  command   = plan
+  parallel  = true
+  state_key = "rejects_results_topic_not_created_and_not_given"
+
+  variables {
+    results_topic_create = false
+  }
+
+  expect_failures = [var.results_topic_arn]
+}
+
+# rule: eventbridge_rules[5]
+run "rejects_rule_name_that_makes_the_eventbridge_name_too_long" {
+  command   = plan
+  parallel  = true
+  state_key = "rejects_rule_name_that_makes_the_eventbridge_name_too_long"
+
+  variables {
+    name = "a234567890123456789012345678901b"
+    eventbridge_rules = [
+      {
+        name          = "r2345678901234567890123456789012"
+        event_pattern = "{\"source\": [\"x\"]}"
+        task          = "summarize"
+      },
+    ]
+  }
+
+  expect_failures = [var.eventbridge_rules]
+}
+
+# rule: dashboard_name[0]
+run "rejects_dashboard_name_with_a_space" {
+  command   = plan
+  parallel  = true
+  state_key = "rejects_dashboard_name_with_a_space"
+
+  variables {
+    dashboard_name = "jobs dashboard"
+  }
+
+  expect_failures = [var.dashboard_name]
+}
+
+# rule: producer_role_name[0]
+run "rejects_producer_role_name_over_64_characters" {
+  command   = plan
+  parallel  = true
+  state_key = "rejects_producer_role_name_over_64_characters"
+
+  variables {
+    producer_role_name = format("%065d", 0)
+  }
+
+  expect_failures = [var.producer_role_name]
+}
+
+# rule: consumer_role_name[0]
+run "rejects_consumer_role_name_with_a_slash" {
+  command   = plan
+  parallel  = true
+  state_key = "rejects_consumer_role_name_with_a_slash"
+
+  variables {
+    consumer_role_name = "team/consumer"
+  }
+
+  expect_failures = [var.consumer_role_name]
+}
+
+# rule: archiver_role_name[0]
+run "rejects_archiver_role_name_with_a_space" {
+  command   = plan
+  parallel  = true
+  state_key = "rejects_archiver_role_name_with_a_space"
+
+  variables {
+    archiver_role_name = "dlq archiver"
+  }
+
+  expect_failures = [var.archiver_role_name]
+}
+
+# rule: consumer_marketplace_product_ids[0]
+run "rejects_marketplace_product_id_that_is_a_model_id" {
+  command   = plan
+  parallel  = true
+  state_key = "rejects_marketplace_product_id_that_is_a_model_id"
+
+  variables {
+    consumer_marketplace_product_ids = ["anthropic.claude-haiku-4-5-20251001-v1:0"]
+  }
+
+  expect_failures = [var.consumer_marketplace_product_ids]
 }

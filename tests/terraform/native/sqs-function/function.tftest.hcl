@@ -1,7 +1,15 @@
 # Plan-level behaviour of modules/sqs-function: the SQS event source mapping (partial batch
 # responses, batching, concurrency, FIFO), the function settings and the least-privilege role.
 
-mock_provider "aws" {}
+mock_provider "aws" {
+  # A real partition name (mocks are random strings): ARNs and the Powertools layer's publisher
+  # account are derived from it.
+  mock_data "aws_partition" {
+    defaults = {
+      partition = "aws"
+    }
+  }
+}
 
 override_data {
   target = data.aws_region.current

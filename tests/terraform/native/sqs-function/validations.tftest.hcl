@@ -2,7 +2,15 @@
 # in the comment above it (variable[index of its validation block]); test_terraform_native.py re-runs
 # these without expect_failures and checks that exactly those rules fail.
 
-mock_provider "aws" {}
+mock_provider "aws" {
+  # A real partition name (mocks are random strings): ARNs and the Powertools layer's publisher
+  # account are derived from it.
+  mock_data "aws_partition" {
+    defaults = {
+      partition = "aws"
+    }
+  }
+}
 
 variables {
   function_name    = "jobs-consumer"
@@ -522,4 +530,31 @@ run "rejects_more_than_10_filter_patterns" {
   }
 
   expect_failures = [var.filter_criteria]
+}
+
+# rule: s3_key[0]
+run "rejects_both_a_file_and_an_s3_package" {
+  command   = plan
+  parallel  = true
+  state_key = "rejects_both_a_file_and_an_s3_package"
+
+  variables {
+    s3_bucket = "jobs-payload"
+    s3_key    = "packages/functions.zip"
+  }
+
+  expect_failures = [var.s3_key]
+}
+
+# rule: role_name[0]
+run "rejects_role_name_over_64_characters" {
+  command   = plan
+  parallel  = true
+  state_key = "rejects_role_name_over_64_characters"
+
+  variables {
+    role_name = format("%065d", 0)
+  }
+
+  expect_failures = [var.role_name]
 }
