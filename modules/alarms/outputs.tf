@@ -23,8 +23,8 @@ output "alarm_arns" {
       consumer_errors    = aws_cloudwatch_metric_alarm.consumer_errors.arn
       consumer_throttles = aws_cloudwatch_metric_alarm.consumer_throttles.arn
     },
-    var.archiver_function_name != null ? { archiver_errors = aws_cloudwatch_metric_alarm.archiver_errors[0].arn } : {},
-    var.producer_function_name != null ? { producer_errors = aws_cloudwatch_metric_alarm.producer_errors[0].arn } : {},
+    var.archiver_alarms_enabled ? { archiver_errors = aws_cloudwatch_metric_alarm.archiver_errors[0].arn } : {},
+    var.producer_alarms_enabled ? { producer_errors = aws_cloudwatch_metric_alarm.producer_errors[0].arn } : {},
   )
 }
 
@@ -38,8 +38,8 @@ output "alarm_names" {
       consumer_errors    = aws_cloudwatch_metric_alarm.consumer_errors.alarm_name
       consumer_throttles = aws_cloudwatch_metric_alarm.consumer_throttles.alarm_name
     },
-    var.archiver_function_name != null ? { archiver_errors = aws_cloudwatch_metric_alarm.archiver_errors[0].alarm_name } : {},
-    var.producer_function_name != null ? { producer_errors = aws_cloudwatch_metric_alarm.producer_errors[0].alarm_name } : {},
+    var.archiver_alarms_enabled ? { archiver_errors = aws_cloudwatch_metric_alarm.archiver_errors[0].alarm_name } : {},
+    var.producer_alarms_enabled ? { producer_errors = aws_cloudwatch_metric_alarm.producer_errors[0].alarm_name } : {},
   )
 }
 

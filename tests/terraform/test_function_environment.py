@@ -102,8 +102,8 @@ def test_every_setting_a_handler_reads_is_set_by_the_module(workspace: Workspace
 def test_functions_may_publish_to_every_topic_they_are_given(workspace: Workspace, function: str) -> None:
     state = workspace.applied_state(".")
     (function_values,) = [
-        r["values"]
-        for a, r in state_resources(state, "aws_lambda_function").items()
+        values
+        for a, values in state_resources(state, "aws_lambda_function").items()
         if a.startswith(f"module.{function}.")
     ]
     topics = {

@@ -22,7 +22,6 @@ import functools
 import gzip
 import hashlib
 import io
-import os
 import re
 import stat
 import tarfile
@@ -322,7 +321,10 @@ class ArchiveProvider(OfflineProvider):
         return {**planned, **build_archive(config, self.behaviour)}
 
     def read_resource(self, type_name: str, state: Any) -> Any:
-        # The resource is "gone" when its file is: the next plan re-creates it.
-        if state is not None and not os.path.exists(state.get("output_path") or ""):
+        # Like the real resource, Read builds the archive again from its sources and refreshes the
+        # computed attributes (internal/provider/resource_archive_file.go: Read calls updateModel,
+        # which archives and re-hashes). So a refresh in a fresh checkout writes the file there and
+        # plans no change when the sources are the same; the file then exists only where the plan ran.
+        if state is None:
             return None
-        return state
+        return {**state, **build_archive(state, self.behaviour)}

@@ -73,6 +73,8 @@ class RunBlock:
     body: str
     rules: set[Rule] = field(default_factory=set)
     expect_failures: list[str] = field(default_factory=list)
+    # Resources whose lifecycle precondition the run expects to fail ("# precondition: <address>").
+    preconditions: set[str] = field(default_factory=set)
 
     @property
     def parallel(self) -> bool:
@@ -91,6 +93,7 @@ def run_blocks(text: str) -> list[RunBlock]:
     blocks = []
     for comments, name, body in _RUN.findall(text):
         block = RunBlock(name, body)
+        block.preconditions = set(re.findall(r"#\s*precondition:\s*(\S+)", comments))
         for spec in re.findall(r"#\s*rule:\s*(.+)", comments):
             for var, idx in re.findall(r"([A-Za-z0-9_]+)\[(\d+)\]", spec):
                 block.rules.add((var, int(idx)))
@@ -241,6 +244,14 @@ def test_validation_runs_fail_for_the_targeted_rule_only(
         for block in blocks:
             status = report.runs.get(block.name)
             diagnostics = report.diagnostics.get(block.name, [])
+            if block.preconditions:
+                summaries = {d.get("summary") for d in diagnostics}
+                if status not in ("fail", "error") or summaries != {"Resource precondition failed"}:
+                    problems.append(
+                        f"{test_file} run {block.name!r}: status {status}, expected only a failed "
+                        f"precondition of {sorted(block.preconditions)}, got {sorted(map(str, summaries))}"
+                    )
+                continue
             if not block.rules:
                 if status != "pass":
                     problems.append(f"{test_file} run {block.name!r}: {status}\n{report.explain(block.name)}")

@@ -178,6 +178,7 @@ run "accepts_existing_topics_keys_and_subscriptions" {
     alarm_create_topic          = false
     alarm_topic_arn             = "arn:aws:sns:us-east-1:123456789012:oncall"
     alarm_topic_kms_key_arn     = "arn:aws:kms:us-east-1:123456789012:key/66666666-7777-8888-9999-000000000000"
+    results_topic_create        = false
     results_topic_arn           = "arn:aws:sns:us-east-1:123456789012:results"
     results_topic_kms_key_arn   = "arn:aws:kms:us-east-1:123456789012:key/66666666-7777-8888-9999-000000000000"
     consumer_allowed_model_arns = ["arn:aws:bedrock:us-east-1:123456789012:provisioned-model/abc"]

@@ -62,11 +62,11 @@ run "cross_account_callers_get_permissions" {
   }
 
   assert {
-    condition     = aws_lambda_permission.producer_url["210987654321"].action == "lambda:InvokeFunctionUrl" && aws_lambda_permission.producer_url["210987654321"].function_url_auth_type == "AWS_IAM"
-    error_message = "Allowed accounts may invoke the URL with IAM auth."
+    condition     = aws_lambda_permission.producer_url["0"].principal == "210987654321" && aws_lambda_permission.producer_url["0"].action == "lambda:InvokeFunctionUrl" && aws_lambda_permission.producer_url["0"].function_url_auth_type == "AWS_IAM"
+    error_message = "Allowed accounts may invoke the URL with IAM auth (permissions keyed by position: principals may be unknown until apply)."
   }
   assert {
-    condition     = aws_lambda_permission.producer_url_invoke["210987654321"].action == "lambda:InvokeFunction" && aws_lambda_permission.producer_url_invoke["210987654321"].invoked_via_function_url == true
+    condition     = aws_lambda_permission.producer_url_invoke["0"].principal == "210987654321" && aws_lambda_permission.producer_url_invoke["0"].action == "lambda:InvokeFunction" && aws_lambda_permission.producer_url_invoke["0"].invoked_via_function_url == true
     error_message = "lambda:InvokeFunction is granted only through the Function URL."
   }
 }
@@ -80,7 +80,7 @@ run "public_url_needs_the_explicit_opt_in" {
   }
 
   assert {
-    condition     = aws_lambda_function_url.producer[0].authorization_type == "NONE" && aws_lambda_permission.producer_url["*"].principal == "*"
+    condition     = aws_lambda_function_url.producer[0].authorization_type == "NONE" && aws_lambda_permission.producer_url["0"].principal == "*"
     error_message = "With the opt-in, authorization NONE is public."
   }
 }
@@ -160,8 +160,12 @@ run "customer_managed_key_everywhere" {
 run "model_arns_for_a_foundation_model" {
   command = plan
 
+  variables {
+    model_id = "amazon.nova-lite-v1:0"
+  }
+
   assert {
-    condition     = output.consumer_model_arns == tolist(["arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0"])
+    condition     = output.consumer_model_arns == tolist(["arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-lite-v1:0"])
     error_message = "A model id maps to exactly its foundation model ARN: ${jsonencode(output.consumer_model_arns)}"
   }
 }
@@ -258,8 +262,8 @@ run "s3_upload_trigger" {
     error_message = "The rule matches the upload bucket, prefix and suffix: ${aws_cloudwatch_event_rule.s3_trigger[0].event_pattern}"
   }
   assert {
-    condition     = jsondecode(replace(replace(replace(replace(aws_cloudwatch_event_target.s3_trigger[0].input_transformer[0].input_template, "<id>", "\"e-1\""), "<time>", "\"t\""), "<bucket>", "b"), "<key>", "k")) == { job_id = "e-1", task = "summarize", document_uri = "s3://b/k", correlation_id = "e-1", submitted_at = "t" }
-    error_message = "Uploads become document_uri jobs: ${aws_cloudwatch_event_target.s3_trigger[0].input_transformer[0].input_template}"
+    condition     = jsondecode(replace(replace(replace(replace(aws_cloudwatch_event_target.s3_trigger[0].input_transformer[0].input_template, "<id>", "\"e-1\""), "<time>", "\"t\""), "<bucket>", "\"b\""), "<key>", "\"k\"")) == { version = "0", id = "e-1", "detail-type" = "Object Created", source = "aws.s3", time = "t", detail = { bucket = { name = "b" }, object = { key = "k" }, task = "summarize" } }
+    error_message = "Uploads reach the queue as S3 Object Created events (key decoded by the consumer) with the task: ${aws_cloudwatch_event_target.s3_trigger[0].input_transformer[0].input_template}"
   }
 }
 

@@ -638,6 +638,7 @@ run "rejects_reserved_concurrency_below_maximum_concurrency" {
   state_key = "rejects_reserved_concurrency_below_maximum_concurrency"
 
   variables {
+    consumer_maximum_concurrency            = 20
     consumer_reserved_concurrent_executions = 10
   }
 

@@ -132,8 +132,8 @@ run "consumer_mapping_on_a_standard_queue" {
     error_message = "No action may be a wildcard."
   }
   assert {
-    condition     = aws_iam_role_policy.this.name == "jobs-consumer" && aws_iam_role.this.name == "jobs-consumer"
-    error_message = "Role and inline policy are named after the function."
+    condition     = aws_iam_role_policy.this.name == "jobs-consumer" && aws_iam_role.this.name == "jobs-consumer-eu-west-1"
+    error_message = "The role is named after the function and the region (IAM names are account-wide), its inline policy after the function."
   }
 }
 

@@ -100,6 +100,7 @@ run "china_partition_layer" {
   }
 }
 
+# precondition: aws_lambda_function.this
 run "unknown_partition_needs_an_explicit_layer" {
   command = plan
 
@@ -150,7 +151,7 @@ run "policy_statement_conditions_are_rendered" {
   }
 
   assert {
-    condition     = strcontains(data.aws_iam_policy_document.this.json, "aws-marketplace:ProductId")
+    condition     = anytrue([for s in data.aws_iam_policy_document.this.statement : anytrue([for c in s.condition : c.variable == "aws-marketplace:ProductId" && contains(c.values, "prod-abc")])])
     error_message = "Conditions of extra statements reach the policy."
   }
 }
