@@ -74,7 +74,7 @@ locals {
   inference_profile_pattern     = "^(global|us-gov|us|eu|apac|jp|au|ca)\\.(.+)$"
   inference_profile_arn_pattern = "^arn:[^:]+:bedrock:[^:]*:[0-9]*:inference-profile/((global|us-gov|us|eu|apac|jp|au|ca)\\.(.+))$"
 
-  model_ids = distinct(concat([var.model_id], compact([for task in values(var.tasks) : task.model_id])))
+  model_ids = distinct(concat([var.model_id], compact([for task in values(var.tasks) : task.model_id]), var.allowed_model_ids))
 
   # Base models named by id are invoked in this region only.
   direct_model_arns = [
@@ -203,6 +203,7 @@ module "producer" {
       QUEUE_URL                     = module.queue.queue_url
       PAYLOAD_BUCKET                = module.payload_bucket.bucket_id
       MODEL_ID                      = var.model_id
+      ALLOWED_MODEL_IDS             = join(",", var.allowed_model_ids)
       TASKS_CONFIG                  = local.tasks_config
       MAX_DOCUMENT_BYTES            = tostring(var.producer_max_document_bytes)
       INLINE_DOCUMENT_MAX_BYTES     = tostring(var.producer_inline_document_max_bytes)
@@ -353,6 +354,7 @@ module "consumer" {
       ARCHIVE_BUCKET                  = local.archive_bucket_id
       ALERTS_TOPIC_ARN                = module.alarms.topic_arn
       MODEL_ID                        = var.model_id
+      ALLOWED_MODEL_IDS               = join(",", var.allowed_model_ids)
       TASKS_CONFIG                    = local.tasks_config
       DEFAULT_TASK                    = var.consumer_default_task
       INLINE_RESULT_MAX_BYTES         = tostring(var.consumer_inline_result_max_bytes)

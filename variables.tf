@@ -489,6 +489,17 @@ variable "consumer_filter_criteria" {
   }
 }
 
+variable "allowed_model_ids" {
+  description = "Model ids or inference profile ids a job may name (its `model_id`) besides model_id and the tasks' models (ALLOWED_MODEL_IDS). The producer rejects any other with 400 and the consumer fails such a message without a model call; the consumer's role may invoke exactly these (profiles only through themselves)."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for id in var.allowed_model_ids : can(regex("^[A-Za-z0-9][A-Za-z0-9._:/-]*$", id)) && !strcontains(id, ",")])
+    error_message = "Each entry must be a Bedrock model id, inference profile id or ARN."
+  }
+}
+
 variable "consumer_allowed_model_arns" {
   description = "Extra Bedrock resource ARNs (foundation models, inference profiles, provisioned throughput) the consumer may invoke, for jobs that name a model_id other than model_id and the tasks' models."
   type        = list(string)

@@ -165,6 +165,8 @@ def lambda_environment(aws: AwsResources, model_endpoint: str) -> dict[str, str]
         "ALERTS_TOPIC_ARN": aws.alerts_topic_arn,
         "RESULTS_TOPIC_ARN": aws.results_topic_arn,
         "MODEL_ID": "anthropic.claude-3-haiku-20240307-v1:0",
+        # Models jobs may name besides MODEL_ID (SPEC ALLOWED_MODEL_IDS); the suites use these.
+        "ALLOWED_MODEL_IDS": "amazon.nova-lite-v1:0,amazon.nova-micro-v1:0,my-profile",
         # Short timeouts keep fault tests fast; the arithmetic is the same as in production.
         "BEDROCK_CONNECT_TIMEOUT_SECONDS": "1",
         "BEDROCK_READ_TIMEOUT_SECONDS": "1",

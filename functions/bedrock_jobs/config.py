@@ -70,6 +70,13 @@ class Settings:
     retry_base_delay_seconds: int
     retry_max_delay_seconds: int
     fifo_default_message_group_id: str
+    allowed_model_ids: frozenset[str] = frozenset()
+
+    @property
+    def permitted_model_ids(self) -> frozenset[str]:
+        """Models a job may name (SPEC): MODEL_ID, the tasks' models and ALLOWED_MODEL_IDS."""
+        task_models = {t.model_id for t in self.tasks.values() if t.model_id}
+        return frozenset({m for m in (self.model_id,) if m} | task_models | self.allowed_model_ids)
 
     def require(self, *attributes: str) -> None:
         """Fail fast, naming the environment variables a handler needs but did not get."""
@@ -114,6 +121,7 @@ ENVIRONMENT_VARIABLES = (
     "INLINE_RESULT_MAX_BYTES", "JOB_LEASE_SECONDS", "JOB_TTL_DAYS", "MAX_CONCURRENT_RECORDS",
     "BEDROCK_CONNECT_TIMEOUT_SECONDS", "BEDROCK_READ_TIMEOUT_SECONDS", "BEDROCK_MAX_ATTEMPTS",
     "RETRY_BASE_DELAY_SECONDS", "RETRY_MAX_DELAY_SECONDS", "FIFO_DEFAULT_MESSAGE_GROUP_ID",
+    "ALLOWED_MODEL_IDS",
 )  # fmt: skip
 
 
@@ -150,6 +158,9 @@ def _settings_for(_environment: tuple[str | None, ...]) -> Settings:
         retry_base_delay_seconds=_int("RETRY_BASE_DELAY_SECONDS", 10, minimum=0),
         retry_max_delay_seconds=_int("RETRY_MAX_DELAY_SECONDS", 900, minimum=0),
         fifo_default_message_group_id=_str("FIFO_DEFAULT_MESSAGE_GROUP_ID") or "default",
+        allowed_model_ids=frozenset(
+            m.strip() for m in (_str("ALLOWED_MODEL_IDS") or "").split(",") if m.strip()
+        ),
     )
     if settings.default_task not in settings.tasks:
         raise ConfigurationError(f"DEFAULT_TASK {settings.default_task!r} is not a configured task")

@@ -137,6 +137,12 @@ class JobProcessor:
             )
         if task.requires_labels and not message.labels:
             raise PermanentJobError(f"task {message.task!r} needs a non-empty 'labels' list")
+        if message.model_id and message.model_id not in self.settings.permitted_model_ids:
+            # Senders other than the producer (EventBridge, other services) are held to the same set.
+            raise PermanentJobError(
+                f"model_id {message.model_id[:200]!r} is not allowed "
+                "(MODEL_ID, the tasks' models, ALLOWED_MODEL_IDS)"
+            )
         # Without a context, assume Lambda's longest possible invocation.
         remaining = remaining_seconds(lambda_context) or 900.0
         lease = max(self.settings.job_lease_seconds, remaining + LEASE_MARGIN_SECONDS)

@@ -26,6 +26,7 @@ from bedrock_jobs.submission import (
     EnqueueError,
     JobSubmitter,
     SubmitResult,
+    parse_request_body,
     submit_job,
     submit_jobs,
     validate_job_request,
@@ -60,9 +61,10 @@ def _correlation_id() -> str:
 def create_job() -> Response:
     event = app.current_event
     try:
-        payload = json.loads(event.decoded_body or "")
-    except (json.JSONDecodeError, UnicodeDecodeError, ValueError):
+        body = event.decoded_body or ""
+    except (UnicodeDecodeError, ValueError):
         return _error(400, "request body must be JSON")
+    payload = parse_request_body(body)
     correlation_id = _correlation_id()
     logger.set_correlation_id(correlation_id)
     settings = get_settings()
@@ -128,6 +130,29 @@ def _handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)
 
 
+NOT_HTTP_MESSAGE = "not an HTTP request (payload format 2.0): use POST /jobs, or submit_job() in code"
+
+
+def _is_http_request(event: Any) -> bool:
+    """An API Gateway HTTP API / Function URL event, payload format 2.0."""
+    return (
+        isinstance(event, dict)
+        and event.get("version") == "2.0"
+        and isinstance(event.get("requestContext"), dict)
+        and isinstance(event["requestContext"].get("http"), dict)
+    )
+
+
 def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
-    """Lambda entry point; also callable with no context (scripts, other services' tests)."""
+    """Lambda entry point; also callable with no context (scripts, other services' tests).
+
+    Anything but an HTTP request (a direct ``aws lambda invoke``, a test event, another trigger) gets
+    the API's error shape, never an exception: submit from code with ``submit_job``/``submit_jobs``.
+    """
+    if not _is_http_request(event):
+        return {
+            "statusCode": 400,
+            "headers": {"Content-Type": content_types.APPLICATION_JSON},
+            "body": json.dumps({"error": NOT_HTTP_MESSAGE}),
+        }
     return _handle(event, context if context is not None else local_context())

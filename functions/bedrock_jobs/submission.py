@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
+import re
 import time
 import uuid
 from collections.abc import Iterable, Mapping
@@ -34,6 +36,13 @@ from bedrock_jobs.payload_store import PayloadStore
 ALLOWED_FIELDS = frozenset({"task", "document", "labels", "model_id", "metadata", "idempotency_key"})
 MAX_LABELS = 100
 MAX_METADATA_BYTES = 8_192
+# Deeper JSON than this is no job request (and Python's recursive parser and encoder would overflow).
+MAX_JSON_DEPTH = 32
+# DynamoDB numbers hold up to 38 significant digits; larger ones fail the write (DynamoDB Developer
+# Guide, "Supported data types": Number).
+MAX_NUMBER_DIGITS = 38
+# SQS MessageGroupId: 1-128 characters of alphanumerics and punctuation (SendMessage API reference).
+_MESSAGE_GROUP_ID = re.compile(r"^[A-Za-z0-9!\"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~]{1,128}\Z")
 SEND_BATCH_SIZE = 10  # SQS SendMessageBatch limit
 SEND_BATCH_ATTEMPTS = 4
 # Deterministic job ids for idempotency keys: the same key always names the same job.
@@ -79,10 +88,77 @@ class SubmitResult:
         return self.error is None
 
 
+def _reject_constant(name: str) -> Any:
+    raise InvalidJobRequest(f"request body contains {name}, which is not a JSON number")
+
+
+def _storable(value: float) -> bool:
+    # DynamoDB numbers range over 1E-130 to 9.99…E+125 in magnitude (DynamoDB Developer Guide).
+    return math.isfinite(value) and (value == 0 or 1e-130 <= abs(value) < 1e126)
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not _storable(value):
+        raise InvalidJobRequest(f"number {text[:40]} is out of range")
+    return value
+
+
+def _bounded_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_NUMBER_DIGITS:
+        raise InvalidJobRequest(f"integers may have at most {MAX_NUMBER_DIGITS} digits")
+    return int(text)
+
+
+def parse_request_body(text: str) -> Any:
+    """Strict JSON of a request body: no NaN/Infinity, finite numbers DynamoDB can store, bounded depth."""
+    try:
+        return json.loads(
+            text, parse_constant=_reject_constant, parse_float=_finite_float, parse_int=_bounded_int
+        )
+    except InvalidJobRequest:
+        raise
+    except RecursionError as exc:
+        raise InvalidJobRequest(f"request body nests deeper than {MAX_JSON_DEPTH} levels") from exc
+    except (json.JSONDecodeError, UnicodeDecodeError, ValueError) as exc:
+        raise InvalidJobRequest("request body must be JSON") from exc
+
+
+def _check_values(value: Any, where: str) -> None:
+    """Reject what JSON allows but the job cannot carry: lone surrogates (not UTF-8), non-finite or
+    oversized numbers, nesting beyond MAX_JSON_DEPTH. Iterative, so depth cannot overflow the stack."""
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise InvalidJobRequest(f"{where} nests deeper than {MAX_JSON_DEPTH} levels")
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                raise InvalidJobRequest(f"{where} contains invalid Unicode (a lone surrogate)") from exc
+        elif isinstance(item, bool) or item is None:
+            continue
+        elif isinstance(item, float):
+            if not _storable(item):
+                raise InvalidJobRequest(f"{where} contains a number that is not finite or out of range")
+        elif isinstance(item, int):
+            if len(str(abs(item))) > MAX_NUMBER_DIGITS:
+                raise InvalidJobRequest(f"{where}: integers may have at most {MAX_NUMBER_DIGITS} digits")
+        elif isinstance(item, Mapping):
+            stack.extend((k, depth + 1) for k in item)
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list | tuple):
+            stack.extend((v, depth + 1) for v in item)
+        else:
+            raise InvalidJobRequest(f"{where} contains a value that is not JSON: {type(item).__name__}")
+
+
 def validate_job_request(payload: Any, settings: Settings, correlation_id: str | None = None) -> JobRequest:
     """Check a submission against the SPEC; raises ``InvalidJobRequest`` with a clear message."""
     if not isinstance(payload, Mapping):
         raise InvalidJobRequest("request body must be a JSON object")
+    _check_values(payload, "request")
     unknown = set(payload) - ALLOWED_FIELDS
     if unknown:
         raise InvalidJobRequest(
@@ -117,12 +193,22 @@ def validate_job_request(payload: Any, settings: Settings, correlation_id: str |
     model_id = payload.get("model_id")
     if model_id is not None and (not isinstance(model_id, str) or not 0 < len(model_id) <= 2048):
         raise InvalidJobRequest("'model_id' must be a non-empty string")
+    if model_id is not None and model_id not in settings.permitted_model_ids:
+        # Any other id would fail at Bedrock (and page on-call) or open a new metric dimension.
+        allowed = ", ".join(sorted(settings.permitted_model_ids))
+        raise InvalidJobRequest(f"model_id {model_id[:200]!r} is not allowed; allowed: {allowed}")
     metadata = payload.get("metadata")
     if metadata is not None:
         if not isinstance(metadata, dict):
             raise InvalidJobRequest("'metadata' must be an object")
         if len(json.dumps(metadata).encode("utf-8")) > MAX_METADATA_BYTES:
             raise InvalidJobRequest(f"'metadata' may be at most {MAX_METADATA_BYTES} bytes of JSON")
+        group = metadata.get("message_group_id")
+        if group is not None and not (isinstance(group, str) and _MESSAGE_GROUP_ID.match(group)):
+            raise InvalidJobRequest(
+                "'metadata.message_group_id' must be 1-128 letters, digits or punctuation "
+                "(an SQS MessageGroupId)"
+            )
     key = payload.get("idempotency_key")
     if key is not None and (not isinstance(key, str) or not 1 <= len(key) <= 256):
         raise InvalidJobRequest("'idempotency_key' must be a string of 1-256 characters")

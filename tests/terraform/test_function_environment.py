@@ -26,6 +26,7 @@ HANDLERS = {"producer": "producer", "consumer": "consumer", "archiver": "dlq_arc
 ENVIRONMENT_OF = {
     "tasks": ["TASKS_CONFIG"],
     "queue_is_fifo": ["QUEUE_URL"],
+    "permitted_model_ids": ["MODEL_ID", "TASKS_CONFIG", "ALLOWED_MODEL_IDS"],
     "attempt_budget_seconds": ["BEDROCK_CONNECT_TIMEOUT_SECONDS", "BEDROCK_READ_TIMEOUT_SECONDS"],
     "record_budget_seconds": [
         "BEDROCK_CONNECT_TIMEOUT_SECONDS",

@@ -1446,3 +1446,16 @@ run "rejects_marketplace_product_id_that_is_a_model_id" {
 
   expect_failures = [var.consumer_marketplace_product_ids]
 }
+
+# rule: allowed_model_ids[0]
+run "rejects_allowed_model_id_with_a_comma" {
+  command   = plan
+  parallel  = true
+  state_key = "rejects_allowed_model_id_with_a_comma"
+
+  variables {
+    allowed_model_ids = ["amazon.nova-lite-v1:0,amazon.nova-micro-v1:0"]
+  }
+
+  expect_failures = [var.allowed_model_ids]
+}

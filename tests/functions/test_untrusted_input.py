@@ -1,0 +1,144 @@
+"""Input the producer and the consumer must refuse cleanly (issue 8, "Bad input" items 7 and 8).
+
+Through the handlers, against moto and the fake Bedrock: every rejected request gets a 4xx with
+``{"error"}`` and leaves nothing in the table or on the queue; a message naming a model outside the
+allowed set fails its job without a model call.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from bedrock_jobs import producer
+
+from tests.conftest import AwsResources
+from tests.support.http_events import parse_response, post_jobs
+from tests.support.jobs import job_body, queue_counts, run_consumer, send
+from tests.support.lambda_events import FakeLambdaContext
+
+
+def call(event: Any) -> tuple[int, dict[str, Any]]:
+    response = producer.handler(
+        event, FakeLambdaContext(timeout_seconds=10, function_name="bedrock-jobs-producer")
+    )
+    return parse_response(response)
+
+
+def nothing_stored(aws: AwsResources) -> None:
+    items = aws.client("dynamodb").scan(TableName=aws.table, ConsistentRead=True)["Items"]
+    assert items == []
+    assert queue_counts(aws)[0] == 0
+
+
+def deep(levels: int) -> str:
+    return '{"task": "summarize", "document": "x", "metadata": {"a": ' + "[" * levels + "]" * levels + "}}"
+
+
+RAW_BODIES = [
+    pytest.param('{"task": "summarize", "document": "x", "metadata": {"n": NaN}}', "NaN", id="nan"),
+    pytest.param(
+        '{"task": "summarize", "document": "x", "metadata": {"n": Infinity}}', "Infinity", id="infinity"
+    ),
+    pytest.param(
+        '{"task": "summarize", "document": "x", "metadata": {"n": -Infinity}}', "Infinity", id="-infinity"
+    ),
+    pytest.param(
+        '{"task": "summarize", "document": "x", "metadata": {"n": 1e400}}', "out of range", id="1e400"
+    ),
+    pytest.param(
+        '{"task": "summarize", "document": "x", "metadata": {"n": 1e200}}', "out of range", id="1e200"
+    ),
+    pytest.param(
+        '{"task": "summarize", "document": "x", "metadata": {"n": ' + "9" * 39 + "}}",
+        "38 digits",
+        id="39-digits",
+    ),
+    pytest.param('{"task": "summarize", "document": "x\\ud800y"}', "Unicode", id="lone-surrogate-document"),
+    pytest.param(
+        '{"task": "summarize", "document": "x", "metadata": {"\\udfff": 1}}',
+        "Unicode",
+        id="lone-surrogate-key",
+    ),
+    pytest.param(deep(40), "deeper", id="deep-40"),
+    pytest.param(deep(100_000), "deeper", id="deep-100000"),
+    pytest.param(
+        '{"task": "summarize", "document": "x", "metadata": {"message_group_id": "has space"}}',
+        "message_group_id",
+        id="group-id-space",
+    ),
+    pytest.param(
+        '{"task": "summarize", "document": "x", "metadata": {"message_group_id": "' + "g" * 129 + '"}}',
+        "message_group_id",
+        id="group-id-129",
+    ),
+    pytest.param(
+        '{"task": "summarize", "document": "x", "metadata": {"message_group_id": 7}}',
+        "message_group_id",
+        id="group-id-number",
+    ),
+    pytest.param(
+        '{"task": "summarize", "document": "x", "model_id": "anthropic.claude-opus-9"}',
+        "not allowed",
+        id="model-not-allowed",
+    ),
+]
+
+
+@pytest.mark.parametrize(("body", "reason"), RAW_BODIES)
+def test_bad_requests_get_a_4xx_and_store_nothing(aws_env: AwsResources, body: str, reason: str) -> None:
+    status, answer = call(post_jobs(body))
+    assert status == 400, answer
+    assert reason in answer["error"]
+    nothing_stored(aws_env)
+
+
+def test_the_numbers_a_job_can_carry_are_accepted(aws_env: AwsResources) -> None:
+    body = (
+        '{"task": "summarize", "document": "x", "metadata": {"n": '
+        + "9" * 38
+        + ', "f": 1.5e100, "g": -2.5e-120}}'
+    )
+    status, answer = call(post_jobs(body))
+    assert status == 202, answer
+
+
+@pytest.mark.parametrize(
+    "model_id", ["anthropic.claude-3-haiku-20240307-v1:0", "amazon.nova-lite-v1:0", "my-profile"]
+)
+def test_models_in_the_allowed_set_are_accepted(aws_env: AwsResources, model_id: str) -> None:
+    status, answer = call(post_jobs({"task": "summarize", "document": "x", "model_id": model_id}))
+    assert status == 202, answer
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        pytest.param({}, id="empty"),
+        pytest.param({"task": "summarize", "document": "x"}, id="job-as-event"),
+        pytest.param({"Records": [{"body": "{}"}]}, id="sqs-event"),
+        pytest.param({"version": "1.0", "httpMethod": "POST", "path": "/jobs"}, id="rest-api-v1"),
+        pytest.param([1, 2], id="not-an-object"),
+        pytest.param(None, id="null"),
+    ],
+)
+def test_a_direct_invoke_gets_the_error_shape(aws_env: AwsResources, event: Any) -> None:
+    status, answer = call(event)
+    assert status == 400
+    assert "not an HTTP request" in answer["error"]
+    nothing_stored(aws_env)
+
+
+def test_consumer_fails_a_message_naming_a_model_outside_the_set(aws_env: AwsResources, fake_bedrock) -> None:
+    send(aws_env, job_body("job-m", model_id="anthropic.claude-opus-9"))
+    run_consumer(aws_env)
+    job = aws_env.client("dynamodb").get_item(TableName=aws_env.table, Key={"job_id": {"S": "job-m"}})["Item"]
+    assert job["status"]["S"] == "failed"
+    assert "not allowed" in job["error"]["S"]
+    assert fake_bedrock.calls == [], "no model call for a model outside the allowed set"
+
+
+def test_direct_invoke_body_is_json(aws_env: AwsResources) -> None:
+    response = producer.handler({"source": "aws.events"})
+    assert json.loads(response["body"]) == {"error": producer.NOT_HTTP_MESSAGE}
