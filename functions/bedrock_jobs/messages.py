@@ -123,14 +123,20 @@ def _from_eventbridge(event: dict[str, Any], default_task: str) -> JobMessage:
     return _from_spec_shape({**detail, **{k: v for k, v in common.items() if k not in detail}})
 
 
+def _load(body: str) -> Any:
+    """json.loads that turns any body into a value or a PermanentJobError (never RecursionError)."""
+    try:
+        return json.loads(body)
+    except RecursionError as exc:
+        # A body nested beyond Python's recursion limit is no job: fail it, so it is archived.
+        raise PermanentJobError("message body nests too deeply to be a job") from exc
+    except (TypeError, ValueError) as exc:
+        raise PermanentJobError(f"message body is not JSON: {getattr(exc, 'msg', exc)}") from exc
+
+
 def parse_job_message(body: str, default_task: str) -> JobMessage:
     """Validate a queue message body; raises ``PermanentJobError`` with a clear reason."""
-    try:
-        data = json.loads(body)
-    except (TypeError, json.JSONDecodeError) as exc:
-        raise PermanentJobError(
-            f"message body is not JSON: {exc.msg if hasattr(exc, 'msg') else exc}"
-        ) from exc
+    data = _load(body)
     if not isinstance(data, dict):
         raise PermanentJobError("message body must be a JSON object")
     if "detail-type" in data and "source" in data and "job_id" not in data:
@@ -152,12 +158,20 @@ def receive_count(record: dict[str, Any]) -> str | None:
 
 
 def job_id_hint(body: str) -> str | None:
-    """Best-effort job id from a body that failed validation, so its job can still be marked failed."""
+    """Best-effort job id from a body that failed validation, so its job can still be marked failed.
+
+    The same rule as ``parse_job_message``: a SPEC message's ``job_id``; for a raw EventBridge event,
+    ``detail.job_id`` when it has one, else the event id.
+    """
     try:
-        data = json.loads(body)
-    except (TypeError, json.JSONDecodeError):
+        data = _load(body)
+    except PermanentJobError:
         return None
     if not isinstance(data, dict):
         return None
-    candidate = data.get("job_id") or (data.get("id") if "detail-type" in data else None)
+    if "detail-type" in data and "source" in data and "job_id" not in data:
+        detail = data.get("detail") if isinstance(data.get("detail"), dict) else {}
+        candidate = detail.get("job_id") or data.get("id")
+    else:
+        candidate = data.get("job_id")
     return candidate if is_valid_job_id(candidate) else None

@@ -15,7 +15,7 @@ from bedrock_jobs import producer
 
 from tests.conftest import AwsResources
 from tests.support.http_events import parse_response, post_jobs
-from tests.support.jobs import job_body, queue_counts, run_consumer, send
+from tests.support.jobs import job_body, queue_counts, run_archiver, run_consumer, send
 from tests.support.lambda_events import FakeLambdaContext
 
 
@@ -142,3 +142,53 @@ def test_consumer_fails_a_message_naming_a_model_outside_the_set(aws_env: AwsRes
 def test_direct_invoke_body_is_json(aws_env: AwsResources) -> None:
     response = producer.handler({"source": "aws.events"})
     assert json.loads(response["body"]) == {"error": producer.NOT_HTTP_MESSAGE}
+
+
+# -- bodies that crash a recursive parser, and raw EventBridge events (issue 8, items 2 and 12) ---------
+
+DEEP_BODY = "[" * 100_000 + "]" * 100_000
+
+
+def archived_bodies(aws: AwsResources) -> list[str]:
+    s3 = aws.client("s3")
+    listed = s3.list_objects_v2(Bucket=aws.archive_bucket, Prefix="failed/").get("Contents", [])
+    return [
+        json.loads(s3.get_object(Bucket=aws.archive_bucket, Key=o["Key"])["Body"].read())["body"]
+        for o in listed
+    ]
+
+
+def test_consumer_archives_a_body_too_deep_to_parse(aws_env: AwsResources, fake_bedrock) -> None:
+    send(aws_env, DEEP_BODY)
+    response, _ = run_consumer(aws_env)
+    assert response["batchItemFailures"] == [], "a body that can never be a job is not retried"
+    assert archived_bodies(aws_env) == [DEEP_BODY]
+    assert queue_counts(aws_env) == (0, 0)
+    assert fake_bedrock.calls == []
+
+
+def test_archiver_archives_and_pages_a_body_too_deep_to_parse(aws_env: AwsResources) -> None:
+    send(aws_env, DEEP_BODY, queue_url=aws_env.dlq_url)
+    response, _ = run_archiver(aws_env)
+    assert response["batchItemFailures"] == []
+    assert archived_bodies(aws_env) == [DEEP_BODY]
+    assert queue_counts(aws_env, "dlq") == (0, 0)
+
+
+def test_a_raw_event_that_fails_validation_fails_the_job_it_names(
+    aws_env: AwsResources, fake_bedrock
+) -> None:
+    # The producer (or anyone) made the job; an event carrying its id in detail.job_id is malformed.
+    assert producer_store(aws_env).create_pending({"job_id": "real-1", "task": "summarize"})
+    event = {"id": "evt-1", "source": "acme.docs", "detail-type": "Document", "detail": {"job_id": "real-1"}}
+    send(aws_env, event)
+    run_consumer(aws_env)
+    items = {i["job_id"]["S"]: i for i in aws_env.client("dynamodb").scan(TableName=aws_env.table)["Items"]}
+    assert set(items) == {"real-1"}, "no phantom job under the event id"
+    assert items["real-1"]["status"]["S"] == "failed"
+
+
+def producer_store(aws: AwsResources):
+    from bedrock_jobs.job_store import JobStore
+
+    return JobStore(aws.table, dynamodb=aws.client("dynamodb"))
