@@ -35,7 +35,7 @@ variable "kms_key_arn" {
 ################################################################################
 
 variable "model_id" {
-  description = "Default Bedrock model id (default: Claude Haiku 4.5 through its global cross-region inference profile, Active on Bedrock; Claude 3 Haiku, the earlier default, reached end of life on 2026-09-10), inference profile id (e.g. `us.anthropic.claude-3-5-haiku-20241022-v1:0`) or ARN used by the consumer (MODEL_ID). The consumer may invoke only this model, the tasks' models and consumer_allowed_model_arns."
+  description = "Default Bedrock model id (default: Claude Haiku 4.5 through its global cross-region inference profile, Active on Bedrock; Claude 3 Haiku, the earlier default, reached end of life on 2026-09-10), inference profile id (e.g. `us.anthropic.claude-3-5-haiku-20241022-v1:0`) or ARN used by the consumer (MODEL_ID). The consumer may invoke only this model, the tasks' models, allowed_model_ids and consumer_allowed_model_arns."
   type        = string
   default     = "global.anthropic.claude-haiku-4-5-20251001-v1:0"
 
