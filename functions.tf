@@ -358,6 +358,7 @@ module "consumer" {
       TASKS_CONFIG                    = local.tasks_config
       DEFAULT_TASK                    = var.consumer_default_task
       INLINE_RESULT_MAX_BYTES         = tostring(var.consumer_inline_result_max_bytes)
+      MAX_DOCUMENT_BYTES              = tostring(var.producer_max_document_bytes)
       JOB_LEASE_SECONDS               = tostring(local.job_lease_seconds)
       JOB_TTL_DAYS                    = tostring(var.jobs_table_ttl_days)
       MAX_CONCURRENT_RECORDS          = tostring(var.consumer_max_concurrent_records)

@@ -664,7 +664,7 @@ variable "producer_reserved_concurrent_executions" {
 }
 
 variable "producer_max_document_bytes" {
-  description = "Largest document the producer accepts (MAX_DOCUMENT_BYTES); larger ones get 413. A Function URL request body is capped at 6 MB."
+  description = "Largest document the producer accepts (MAX_DOCUMENT_BYTES); larger ones get 413. A Function URL request body is capped at 6 MB. The consumer applies the same limit to documents it reads from S3 (document_uri, uploads): larger ones fail their job without a model call."
   type        = number
   default     = 1000000
 

@@ -178,7 +178,10 @@ class JobProcessor:
         task = self.settings.tasks[message.task]
         document = message.document
         if document is None:
-            document = self.payloads.read_text(message.document_uri or "")
+            # Uploads and other senders' objects may be any size: read no more than the limit.
+            document = self.payloads.read_text(
+                message.document_uri or "", max_bytes=self.settings.max_document_bytes
+            )
         if not document.strip():
             raise PermanentJobError("document is empty")
         model_id = claim.job.get("model_id") or self.settings.model_id

@@ -65,7 +65,11 @@ class PayloadStore:
             raise PermanentJobError(
                 f"document {uri} is {response['ContentLength']} bytes; the limit is {max_bytes}"
             )
-        raw = response["Body"].read()
+        # ContentLength is checked first; reading one byte past the limit guards a body that is longer.
+        raw = response["Body"].read(max_bytes + 1) if max_bytes is not None else response["Body"].read()
+        if max_bytes is not None and len(raw) > max_bytes:
+            response["Body"].close()
+            raise PermanentJobError(f"document {uri} is larger than the limit of {max_bytes} bytes")
         try:
             return raw.decode("utf-8")
         except UnicodeDecodeError as exc:

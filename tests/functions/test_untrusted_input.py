@@ -192,3 +192,56 @@ def producer_store(aws: AwsResources):
     from bedrock_jobs.job_store import JobStore
 
     return JobStore(aws.table, dynamodb=aws.client("dynamodb"))
+
+
+# -- documents read from S3 are bounded (issue 8, item 10) ---------------------------------------------
+
+
+@pytest.mark.parametrize("size", [1_001, 5_000_000])
+def test_an_s3_document_over_the_limit_fails_without_a_model_call(
+    aws_env: AwsResources, fake_bedrock, monkeypatch: pytest.MonkeyPatch, size: int
+) -> None:
+    import bedrock_jobs
+
+    monkeypatch.setenv("MAX_DOCUMENT_BYTES", "1000")
+    bedrock_jobs.reset_caches()
+    aws_env.client("s3").put_object(Bucket=aws_env.payload_bucket, Key="uploads/big.txt", Body=b"x" * size)
+    send(
+        aws_env,
+        {
+            "job_id": "job-big",
+            "task": "summarize",
+            "document_uri": f"s3://{aws_env.payload_bucket}/uploads/big.txt",
+        },
+    )
+    response, _ = run_consumer(aws_env)
+    assert response["batchItemFailures"] == []
+    job = aws_env.client("dynamodb").get_item(TableName=aws_env.table, Key={"job_id": {"S": "job-big"}})[
+        "Item"
+    ]
+    assert job["status"]["S"] == "failed"
+    assert "limit" in job["error"]["S"]
+    assert fake_bedrock.calls == []
+
+
+def test_an_s3_document_at_the_limit_is_processed(
+    aws_env: AwsResources, fake_bedrock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bedrock_jobs
+
+    monkeypatch.setenv("MAX_DOCUMENT_BYTES", "1000")
+    bedrock_jobs.reset_caches()
+    aws_env.client("s3").put_object(Bucket=aws_env.payload_bucket, Key="uploads/ok.txt", Body=b"y" * 1000)
+    send(
+        aws_env,
+        {
+            "job_id": "job-ok",
+            "task": "summarize",
+            "document_uri": f"s3://{aws_env.payload_bucket}/uploads/ok.txt",
+        },
+    )
+    run_consumer(aws_env)
+    job = aws_env.client("dynamodb").get_item(TableName=aws_env.table, Key={"job_id": {"S": "job-ok"}})[
+        "Item"
+    ]
+    assert job["status"]["S"] == "complete"
