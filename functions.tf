@@ -62,6 +62,7 @@ locals {
     powertools_layer_version  = var.powertools_layer_version
     powertools_layer_arn      = var.powertools_layer_arn
     role_permissions_boundary = var.lambda_role_permissions_boundary
+    role_use_name_prefix      = var.lambda_role_use_name_prefix
   }
 }
 
@@ -175,7 +176,7 @@ module "producer" {
 
   function_name        = local.function_names.producer
   role_name            = var.producer_role_name
-  role_use_name_prefix = var.lambda_role_use_name_prefix
+  role_use_name_prefix = local.function_defaults.role_use_name_prefix
   description          = "bedrock-jobs producer: validates and enqueues jobs (POST /jobs, GET /jobs/{job_id})"
   handler              = "bedrock_jobs.producer.handler"
   memory_size          = var.producer_memory_size
@@ -324,7 +325,7 @@ module "consumer" {
 
   function_name        = local.function_names.consumer
   role_name            = var.consumer_role_name
-  role_use_name_prefix = var.lambda_role_use_name_prefix
+  role_use_name_prefix = local.function_defaults.role_use_name_prefix
   description          = "bedrock-jobs consumer: runs queued jobs on Amazon Bedrock"
   handler              = "bedrock_jobs.consumer.handler"
   memory_size          = var.consumer_memory_size
@@ -434,7 +435,7 @@ module "archiver" {
 
   function_name        = local.function_names.archiver
   role_name            = var.archiver_role_name
-  role_use_name_prefix = var.lambda_role_use_name_prefix
+  role_use_name_prefix = local.function_defaults.role_use_name_prefix
   description          = "bedrock-jobs DLQ archiver: archives dead-lettered jobs, marks them failed and alerts"
   handler              = "bedrock_jobs.dlq_archiver.handler"
   memory_size          = var.archiver_memory_size

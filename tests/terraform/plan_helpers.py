@@ -108,6 +108,16 @@ def iter_module_values(module: dict[str, Any]) -> Iterator[dict[str, Any]]:
         yield from iter_module_values(child)
 
 
+def as_list(value: Any) -> list[Any]:
+    """IAM JSON writes a one-element list as a bare value."""
+    return value if isinstance(value, list) else [value]
+
+
+def rendered_statements(policy_json: str) -> list[dict[str, Any]]:
+    """The statements of a rendered IAM policy document."""
+    return as_list(json.loads(policy_json)["Statement"])
+
+
 _INDEX = re.compile(r"\[[^\]]*\]")
 
 
@@ -307,12 +317,14 @@ __all__ = [
     "Plan",
     "TerraformFailed",
     "Workspace",
+    "as_list",
     "config_id",
     "copy_repo",
     "expression_references",
     "is_known",
     "merge_unknown",
     "module_instance",
+    "rendered_statements",
     "session_workspace",
     "split_address",
     "state_resources",

@@ -24,7 +24,14 @@ from typing import Any
 
 import pytest
 
-from tests.terraform.plan_helpers import REPO_ROOT, copy_repo, state_resources
+from tests.terraform.plan_helpers import (
+    REPO_ROOT,
+    as_list,
+    copy_repo,
+    iter_module_values,
+    rendered_statements,
+    state_resources,
+)
 from tests.terraform.unique_names import name_collisions
 from tests.terraform_offline import OfflineTerraform, TerraformFailed
 
@@ -44,11 +51,7 @@ def _show(tf: OfflineTerraform, cwd: Path, *args: str) -> dict[str, Any]:
 
 
 def _all_resources(state: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    stack = [state["values"]["root_module"]]
-    while stack:
-        module = stack.pop()
-        yield from module.get("resources", [])
-        stack.extend(module.get("child_modules", []))
+    return iter_module_values(state["values"]["root_module"])
 
 
 def _resource(state: dict[str, Any], address: str) -> dict[str, Any]:
@@ -56,15 +59,6 @@ def _resource(state: dict[str, Any], address: str) -> dict[str, Any]:
         if resource["address"] == address:
             return resource["values"]
     raise AssertionError(f"{address} not in the state")
-
-
-def _statements(policy_json: str) -> list[dict[str, Any]]:
-    statements = json.loads(policy_json)["Statement"]
-    return statements if isinstance(statements, list) else [statements]
-
-
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -116,8 +110,8 @@ def test_stack_with_inputs_unknown_at_plan_applies_with_them(platform_stack: dic
         function = _resource(state, f"module.docs.module.{role}.aws_lambda_function.this")
         assert function["environment"][0]["variables"]["RESULTS_TOPIC_ARN"] == results_arn
         policy = _resource(state, f"module.docs.module.{role}.aws_iam_role_policy.this")["policy"]
-        publish = [s for s in _statements(policy) if "sns:Publish" in _as_list(s["Action"])]
-        assert any(results_arn in _as_list(s["Resource"]) for s in publish), role
+        publish = [s for s in rendered_statements(policy) if "sns:Publish" in as_list(s["Action"])]
+        assert any(results_arn in as_list(s["Resource"]) for s in publish), role
 
     permissions = [
         r["values"]
@@ -342,16 +336,16 @@ def test_lowest_allowed_archive_provider_excludes_bytecode(
 def test_model_grants_are_scoped_to_the_configured_profile(platform_stack: dict[str, Any]) -> None:
     state = platform_stack["state"]
     policy = _resource(state, "module.docs.module.consumer.aws_iam_role_policy.this")["policy"]
-    invoke = [s for s in _statements(policy) if "bedrock:InvokeModel" in _as_list(s["Action"])]
+    invoke = [s for s in rendered_statements(policy) if "bedrock:InvokeModel" in as_list(s["Action"])]
     model = "anthropic.claude-haiku-4-5-20251001-v1:0"
     profile = f"arn:aws:bedrock:eu-west-1:123456789012:inference-profile/global.{model}"
 
-    unconditioned = [r for s in invoke if "Condition" not in s for r in _as_list(s["Resource"])]
+    unconditioned = [r for s in invoke if "Condition" not in s for r in as_list(s["Resource"])]
     assert profile in unconditioned
     # No foundation model may be invoked directly, in any region, outside the profile.
     assert not [r for r in unconditioned if ":foundation-model/" in r]
 
-    conditioned = {r: s["Condition"] for s in invoke if "Condition" in s for r in _as_list(s["Resource"])}
+    conditioned = {r: s["Condition"] for s in invoke if "Condition" in s for r in as_list(s["Resource"])}
     # Global profile (UG "Global cross-Region inference"): the source region's model and the
     # region-less model ARN with aws:RequestedRegion "unspecified", both only through the profile.
     assert set(conditioned) == {
@@ -372,10 +366,10 @@ def test_first_marketplace_invocation_is_allowed_for_the_configured_products_onl
     policy = _resource(platform_stack["state"], "module.docs.module.consumer.aws_iam_role_policy.this")[
         "policy"
     ]
-    statements = {s["Sid"]: s for s in _statements(policy)}
+    statements = {s["Sid"]: s for s in rendered_statements(policy)}
     subscribe = statements["SubscribeToModelOffers"]
-    assert _as_list(subscribe["Action"]) == ["aws-marketplace:Subscribe"]
+    assert as_list(subscribe["Action"]) == ["aws-marketplace:Subscribe"]
     assert subscribe["Condition"] == {
         "ForAnyValue:StringEquals": {"aws-marketplace:ProductId": "prod-xdkflymybwmvi"}
     }
-    assert _as_list(statements["ViewModelSubscriptions"]["Action"]) == ["aws-marketplace:ViewSubscriptions"]
+    assert as_list(statements["ViewModelSubscriptions"]["Action"]) == ["aws-marketplace:ViewSubscriptions"]

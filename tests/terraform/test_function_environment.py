@@ -10,12 +10,18 @@ because it had no RESULTS_TOPIC_ARN was such a gap).
 from __future__ import annotations
 
 import ast
-import json
 from functools import cache
 
 import pytest
 
-from tests.terraform.plan_helpers import REPO_ROOT, Workspace, session_workspace, state_resources
+from tests.terraform.plan_helpers import (
+    REPO_ROOT,
+    Workspace,
+    as_list,
+    rendered_statements,
+    session_workspace,
+    state_resources,
+)
 from tests.terraform_offline import OfflineTerraform
 
 pytestmark = pytest.mark.terraform
@@ -116,11 +122,10 @@ def test_functions_may_publish_to_every_topic_they_are_given(workspace: Workspac
         for a, values in state_resources(state, "aws_iam_role_policy").items()
         if a.startswith(f"module.{function}.")
     ]
-    statements = json.loads(policy)["Statement"]
     publishable = {
         arn
-        for s in statements
-        if "sns:Publish" in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])
-        for arn in (s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]])
+        for s in rendered_statements(policy)
+        if "sns:Publish" in as_list(s["Action"])
+        for arn in as_list(s["Resource"])
     }
     assert topics <= publishable, f"{function} may not publish to {sorted(topics - publishable)}"

@@ -22,9 +22,11 @@ from tests.terraform.plan_helpers import (
     UNKNOWN,
     Plan,
     Workspace,
+    as_list,
     expression_references,
     is_known,
     module_instance,
+    rendered_statements,
     session_workspace,
     split_address,
     state_resources,
@@ -145,10 +147,6 @@ def function_address(plan: Plan, role: str) -> str:
     return one_address(plan.addresses("aws_lambda_function"), f"module.{role}.aws_lambda_function.this")
 
 
-def as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
-
-
 def check_action(action: Any) -> str | None:
     if not isinstance(action, str):
         return f"action {action!r} is not known at plan time"
@@ -244,11 +242,6 @@ def statement_config(plan: Plan, doc_address: str, sid: str) -> dict[str, Any] |
         if statement.get("sid", {}).get("constant_value") == sid:
             return statement
     return None
-
-
-def rendered_statements(policy_json: str) -> list[dict[str, Any]]:
-    doc = json.loads(policy_json)
-    return as_list(doc["Statement"])
 
 
 def env_of(values: dict[str, Any]) -> dict[str, Any]:

@@ -31,9 +31,11 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from tests.terraform.plan_helpers import iter_module_values
 
 # Scopes: which parts of a resource's location make its name namespace.
 PARTITION, ACCOUNT, REGION = "partition", "account", "region"
@@ -99,12 +101,6 @@ class Collision:
         return f"{self.label} {self.name!r} ({self.scope}) is used by {', '.join(self.addresses)}"
 
 
-def _iter_resources(module: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
-    yield from module.get("resources", []) or []
-    for child in module.get("child_modules", []) or []:
-        yield from _iter_resources(child)
-
-
 def _root_module(state: Mapping[str, Any]) -> Mapping[str, Any]:
     if "values" in state:
         return (state.get("values") or {}).get("root_module") or {}
@@ -157,7 +153,7 @@ def find_collisions(
     claims: dict[tuple[Any, ...], list[str]] = defaultdict(list)
     shown: dict[tuple[Any, ...], tuple[NameSpace, str, str]] = {}
     for index, state in enumerate(states):
-        for res in _iter_resources(_root_module(state)):
+        for res in iter_module_values(dict(_root_module(state))):
             if res.get("mode", "managed") != "managed":
                 continue
             space = NAMESPACES.get(res.get("type", ""))
