@@ -808,3 +808,22 @@ def test_resource_rule(resource: str, actions: list[str], allowed: bool) -> None
 )
 def test_action_rule(action: str, allowed: bool) -> None:
     assert (check_action(action) is None) is allowed
+
+
+def test_example_key_policy_lets_eventbridge_deliver_to_encrypted_queues(workspace: Workspace) -> None:
+    """SQS Developer Guide ("Enable compatibility between event sources from AWS services and encrypted
+    queues"): EventBridge needs kms:GenerateDataKey and kms:Decrypt, and sends no aws:SourceAccount or
+    aws:SourceArn on the KMS calls SQS makes for it, so a statement conditioned on them drops every
+    delivery."""
+    plan = workspace.plan(STACKS["existing-topic-and-kms"])
+    policy = plan.values("data.aws_iam_policy_document.kms")["json"]
+    for_eventbridge = [
+        s
+        for s in rendered_statements(policy)
+        if "events.amazonaws.com" in as_list(s.get("Principal", {}).get("Service", []))
+    ]
+    assert for_eventbridge, "the key policy must let EventBridge use the key"
+    for statement in for_eventbridge:
+        assert {"kms:GenerateDataKey", "kms:Decrypt"} <= set(as_list(statement["Action"]))
+        keys = {k for test in (statement.get("Condition") or {}).values() for k in test}
+        assert not keys & {"aws:SourceAccount", "aws:SourceArn"}, f"{statement['Sid']}: {keys}"
