@@ -97,25 +97,11 @@ def _storable(value: float) -> bool:
     return math.isfinite(value) and (value == 0 or 1e-130 <= abs(value) < 1e126)
 
 
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if not _storable(value):
-        raise InvalidJobRequest(f"number {text[:40]} is out of range")
-    return value
-
-
-def _bounded_int(text: str) -> int:
-    if len(text.lstrip("-")) > MAX_NUMBER_DIGITS:
-        raise InvalidJobRequest(f"integers may have at most {MAX_NUMBER_DIGITS} digits")
-    return int(text)
-
-
 def parse_request_body(text: str) -> Any:
-    """Strict JSON of a request body: no NaN/Infinity, finite numbers DynamoDB can store, bounded depth."""
+    """JSON of a request body, without NaN/Infinity and never a RecursionError. Numbers, Unicode and
+    depth are checked once, for every entry point, by ``validate_job_request``."""
     try:
-        return json.loads(
-            text, parse_constant=_reject_constant, parse_float=_finite_float, parse_int=_bounded_int
-        )
+        return json.loads(text, parse_constant=_reject_constant)
     except InvalidJobRequest:
         raise
     except RecursionError as exc:
