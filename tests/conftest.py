@@ -13,9 +13,9 @@ from typing import Any
 import boto3
 import pytest
 import requests
+from bedrock_jobs_local.aws_faults import FaultControl, FaultInjectingMotoServer
 from bedrock_jobs_local.fake_bedrock import FakeBedrock
 from bedrock_jobs_local.moto_atomic import make_dynamodb_writes_atomic
-from moto.server import ThreadedMotoServer
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"  # moto's default account id, not a real one
@@ -38,8 +38,8 @@ os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "INFO")
 @pytest.fixture(scope="session")
 def moto_endpoint() -> Iterator[str]:
     make_dynamodb_writes_atomic()  # concurrent-duplicate tests rely on DynamoDB's atomic conditions
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
+    # moto behind the fault injector: tests fail chosen AWS requests with the ``aws_faults`` fixture.
+    server = FaultInjectingMotoServer(ip_address="127.0.0.1", port=0).start()
     host, port = server.get_host_and_port()
     yield f"http://{host}:{port}"
     server.stop()
@@ -204,3 +204,12 @@ def aws_env(
     bedrock_jobs.reset_caches()
     yield aws
     bedrock_jobs.reset_caches()
+
+
+@pytest.fixture
+def aws_faults(aws_env: AwsResources) -> Iterator[FaultControl]:
+    """Inject AWS errors inside the embedded AWS (see ``bedrock_jobs_local.aws_faults``); cleared after."""
+    faults = FaultControl(aws_env.endpoint)
+    faults.clear(seed=0)
+    yield faults
+    faults.clear()

@@ -80,13 +80,11 @@ class EmbeddedAws:
         # werkzeug logs every request at INFO on stderr; the progress bar owns stderr.
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         if self.mode == "thread":
-            from moto.server import ThreadedMotoServer
-
+            from .aws_faults import FaultInjectingMotoServer
             from .moto_atomic import make_dynamodb_writes_atomic
 
             make_dynamodb_writes_atomic()
-            self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-            self._server.start()
+            self._server = FaultInjectingMotoServer(ip_address="127.0.0.1", port=0).start()
             host, port = self._server.get_host_and_port()
         else:
             host = "127.0.0.1"
@@ -136,6 +134,13 @@ class EmbeddedAws:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+    @property
+    def faults(self) -> Any:
+        """Control of the AWS errors the embedded AWS injects (``bedrock_jobs_local.aws_faults``)."""
+        from .aws_faults import FaultControl
+
+        return FaultControl(self.endpoint_url)
 
     def client(self, service: str) -> Any:
         """A client for the runner's own use, configured explicitly rather than from the environment."""

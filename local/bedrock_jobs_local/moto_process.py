@@ -97,10 +97,9 @@ def main(argv: list[str] | None = None) -> int:
     host = args[0] if args else "127.0.0.1"
     apply_performance_patches()
     make_dynamodb_writes_atomic()
-    from moto.server import ThreadedMotoServer
+    from bedrock_jobs_local.aws_faults import FaultInjectingMotoServer
 
-    server = ThreadedMotoServer(ip_address=host, port=0, verbose=False)
-    server.start()
+    server = FaultInjectingMotoServer(ip_address=host, port=0).start()
     _, port = server.get_host_and_port()
     print(port, flush=True)
     stop = threading.Event()
