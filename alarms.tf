@@ -123,5 +123,12 @@ module "alarms" {
   producer_function_name       = local.function_names.producer
   producer_errors_threshold    = var.alarm_producer_errors_threshold
 
+  # Alarms on the functions' own EMF metrics (JobsFailedOnInput).
+  application_alarms_enabled = true
+  metrics_namespace          = var.powertools_metrics_namespace
+  service_name               = local.service_name
+  input_failures_threshold   = var.alarm_input_failures_threshold
+  input_failures_period      = var.alarm_input_failures_period
+
   tags = var.tags
 }

@@ -171,6 +171,20 @@ locals {
 # Producer: HTTP API (Function URL) -> jobs table + main queue
 ################################################################################
 
+# Key of the job ids the producer derives from idempotency keys (JOB_ID_SECRET): ids are an HMAC of the
+# caller's identity and the key, so without this per-deployment value nobody can compute one. Made once
+# with uuid() (122 random bits) and then kept: ignore_changes stops the new uuid() of every plan from
+# replacing it, and no extra provider is needed. Rotate with
+# `terraform apply -replace=terraform_data.job_id_secret`; retries of submissions made before the
+# rotation then create new jobs instead of finding theirs.
+resource "terraform_data" "job_id_secret" {
+  input = uuid()
+
+  lifecycle {
+    ignore_changes = [input]
+  }
+}
+
 module "producer" {
   source = "./modules/sqs-function"
 
@@ -208,8 +222,10 @@ module "producer" {
       TASKS_CONFIG                  = local.tasks_config
       MAX_DOCUMENT_BYTES            = tostring(var.producer_max_document_bytes)
       INLINE_DOCUMENT_MAX_BYTES     = tostring(var.producer_inline_document_max_bytes)
+      QUEUE_MAX_MESSAGE_BYTES       = tostring(var.queue_max_message_size)
       JOB_TTL_DAYS                  = tostring(var.jobs_table_ttl_days)
       FIFO_DEFAULT_MESSAGE_GROUP_ID = var.producer_fifo_default_message_group_id
+      JOB_ID_SECRET                 = sensitive(terraform_data.job_id_secret.output)
     },
     var.producer_environment_variables,
   )
@@ -220,7 +236,7 @@ module "producer" {
     [
       {
         sid       = "JobsTable"
-        actions   = ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:DeleteItem"]
+        actions   = ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
         resources = [aws_dynamodb_table.jobs.arn]
       },
       {
@@ -349,25 +365,26 @@ module "consumer" {
   environment_variables = merge(
     local.powertools_environment,
     {
-      JOBS_TABLE                      = aws_dynamodb_table.jobs.name
-      QUEUE_URL                       = module.queue.queue_url
-      PAYLOAD_BUCKET                  = module.payload_bucket.bucket_id
-      ARCHIVE_BUCKET                  = local.archive_bucket_id
-      ALERTS_TOPIC_ARN                = module.alarms.topic_arn
-      MODEL_ID                        = var.model_id
-      ALLOWED_MODEL_IDS               = join(",", var.allowed_model_ids)
-      TASKS_CONFIG                    = local.tasks_config
-      DEFAULT_TASK                    = var.consumer_default_task
-      INLINE_RESULT_MAX_BYTES         = tostring(var.consumer_inline_result_max_bytes)
-      MAX_DOCUMENT_BYTES              = tostring(var.producer_max_document_bytes)
-      JOB_LEASE_SECONDS               = tostring(local.job_lease_seconds)
-      JOB_TTL_DAYS                    = tostring(var.jobs_table_ttl_days)
-      MAX_CONCURRENT_RECORDS          = tostring(var.consumer_max_concurrent_records)
-      BEDROCK_CONNECT_TIMEOUT_SECONDS = tostring(var.consumer_bedrock_connect_timeout_seconds)
-      BEDROCK_READ_TIMEOUT_SECONDS    = tostring(var.consumer_bedrock_read_timeout_seconds)
-      BEDROCK_MAX_ATTEMPTS            = tostring(var.consumer_bedrock_max_attempts)
-      RETRY_BASE_DELAY_SECONDS        = tostring(var.consumer_retry_base_delay_seconds)
-      RETRY_MAX_DELAY_SECONDS         = tostring(var.consumer_retry_max_delay_seconds)
+      JOBS_TABLE                         = aws_dynamodb_table.jobs.name
+      QUEUE_URL                          = module.queue.queue_url
+      PAYLOAD_BUCKET                     = module.payload_bucket.bucket_id
+      ARCHIVE_BUCKET                     = local.archive_bucket_id
+      ALERTS_TOPIC_ARN                   = module.alarms.topic_arn
+      MODEL_ID                           = var.model_id
+      ALLOWED_MODEL_IDS                  = join(",", var.allowed_model_ids)
+      TASKS_CONFIG                       = local.tasks_config
+      DEFAULT_TASK                       = var.consumer_default_task
+      INLINE_RESULT_MAX_BYTES            = tostring(var.consumer_inline_result_max_bytes)
+      MAX_DOCUMENT_BYTES                 = tostring(var.producer_max_document_bytes)
+      JOB_LEASE_SECONDS                  = tostring(local.job_lease_seconds)
+      JOB_TTL_DAYS                       = tostring(var.jobs_table_ttl_days)
+      MAX_CONCURRENT_RECORDS             = tostring(var.consumer_max_concurrent_records)
+      BEDROCK_CONNECT_TIMEOUT_SECONDS    = tostring(var.consumer_bedrock_connect_timeout_seconds)
+      BEDROCK_READ_TIMEOUT_SECONDS       = tostring(var.consumer_bedrock_read_timeout_seconds)
+      BEDROCK_MAX_ATTEMPTS               = tostring(var.consumer_bedrock_max_attempts)
+      RETRY_BASE_DELAY_SECONDS           = tostring(var.consumer_retry_base_delay_seconds)
+      RETRY_MAX_DELAY_SECONDS            = tostring(var.consumer_retry_max_delay_seconds)
+      RETRY_THROTTLED_BASE_DELAY_SECONDS = tostring(var.consumer_retry_throttled_base_delay_seconds)
     },
     var.results_topic_enabled ? { RESULTS_TOPIC_ARN = local.results_topic_arn } : {},
     var.consumer_environment_variables,
@@ -436,7 +453,7 @@ module "archiver" {
   function_name        = local.function_names.archiver
   role_name            = var.archiver_role_name
   role_use_name_prefix = local.function_defaults.role_use_name_prefix
-  description          = "bedrock-jobs DLQ archiver: archives dead-lettered jobs, marks them failed and alerts"
+  description          = "bedrock-jobs DLQ archiver: requeues untried jobs, archives and fails the rest, alerts once per batch"
   handler              = "bedrock_jobs.dlq_archiver.handler"
   memory_size          = var.archiver_memory_size
   timeout              = var.archiver_timeout
@@ -463,6 +480,9 @@ module "archiver" {
       JOB_TTL_DAYS     = tostring(var.jobs_table_ttl_days)
       # A whole batch is archived at once.
       MAX_CONCURRENT_RECORDS = tostring(var.archiver_batch_size)
+      # Where a dead-lettered job that was never attempted is sent back to, and how often.
+      QUEUE_URL             = module.queue.queue_url
+      ARCHIVER_MAX_REQUEUES = tostring(var.archiver_max_requeues)
     },
     # A dead-lettered job fails like any other: its "job failed" notice goes to the results topic.
     var.results_topic_enabled ? { RESULTS_TOPIC_ARN = local.results_topic_arn } : {},
@@ -486,6 +506,12 @@ module "archiver" {
         sid       = "MarkJobsFailed"
         actions   = ["dynamodb:UpdateItem", "dynamodb:GetItem"]
         resources = [aws_dynamodb_table.jobs.arn]
+      },
+      {
+        # Never-attempted jobs go back to the main queue (its key is in local.kms_statements.archiver).
+        sid       = "RequeueUntriedJobs"
+        actions   = ["sqs:SendMessage"]
+        resources = [module.queue.queue_arn]
       },
       {
         sid       = "PublishAlerts"

@@ -317,7 +317,7 @@ variable "queue_delay_seconds" {
 }
 
 variable "queue_max_message_size" {
-  description = "Largest message both queues accept, in bytes (1,024-1,048,576). The producer moves documents above producer_inline_document_max_bytes to S3."
+  description = "Largest message both queues accept, in bytes (1,024-1,048,576). The producer (QUEUE_MAX_MESSAGE_BYTES) measures each message as SQS counts it and moves the document to S3 when the message would not fit; its SendMessageBatch calls stay within it too."
   type        = number
   default     = 262144
 
@@ -577,6 +577,17 @@ variable "consumer_retry_base_delay_seconds" {
   }
 }
 
+variable "consumer_retry_throttled_base_delay_seconds" {
+  description = "Base of the consumer's visibility backoff after Bedrock throttling or a quota error (RETRY_THROTTLED_BASE_DELAY_SECONDS): base x 2^(receiveCount-1), jittered, capped. Capacity returns in minutes; the default lets three receives span at least 4.5 minutes of throttling."
+  type        = number
+  default     = 180
+
+  validation {
+    condition     = var.consumer_retry_throttled_base_delay_seconds >= 0 && var.consumer_retry_throttled_base_delay_seconds <= 43200
+    error_message = "consumer_retry_throttled_base_delay_seconds must be between 0 and 43200."
+  }
+}
+
 variable "consumer_retry_max_delay_seconds" {
   description = "Cap of the consumer's visibility backoff (RETRY_MAX_DELAY_SECONDS; SQS allows at most 43200)."
   type        = number
@@ -675,7 +686,7 @@ variable "producer_max_document_bytes" {
 }
 
 variable "producer_inline_document_max_bytes" {
-  description = "Documents larger than this go to the payload bucket under documents/ and the message carries document_uri (INLINE_DOCUMENT_MAX_BYTES; at most 240000 to fit an SQS message)."
+  description = "Documents larger than this go to the payload bucket under documents/ and the message carries document_uri (INLINE_DOCUMENT_MAX_BYTES; at most 240000). Smaller ones go there too when their message, JSON-escaped with labels, metadata and attributes, would exceed queue_max_message_size."
   type        = number
   default     = 200000
 
@@ -788,6 +799,17 @@ variable "archiver_batch_size" {
   validation {
     condition     = var.archiver_batch_size >= 1 && var.archiver_batch_size <= 10
     error_message = "archiver_batch_size must be between 1 and 10."
+  }
+}
+
+variable "archiver_max_requeues" {
+  description = "How often the DLQ archiver sends a dead-lettered job that was never attempted (no job record, or pending with no claim counted) back to the main queue before failing it (ARCHIVER_MAX_REQUEUES). Such jobs were dead-lettered by batch mechanics, not by their own failures: FIFO records handed back behind a failed head, invocations out of time. 0 fails them at once."
+  type        = number
+  default     = 3
+
+  validation {
+    condition     = var.archiver_max_requeues >= 0 && var.archiver_max_requeues <= 10 && floor(var.archiver_max_requeues) == var.archiver_max_requeues
+    error_message = "archiver_max_requeues must be a whole number between 0 and 10."
   }
 }
 
@@ -1166,6 +1188,28 @@ variable "alarm_producer_errors_threshold" {
   description = "Alarm when the producer fails more than this many invocations per 5 minutes."
   type        = number
   default     = 5
+}
+
+variable "alarm_input_failures_threshold" {
+  description = "Alarm when more than this many jobs fail because of their own input (JobsFailedOnInput: model validation errors, guardrail interventions, documents too large, unknown tasks) per alarm_input_failures_period. Such jobs are failed, archived and announced on the results topic without paging one by one; this alarm pages once when they pile up."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.alarm_input_failures_threshold >= 0
+    error_message = "alarm_input_failures_threshold must be at least 0."
+  }
+}
+
+variable "alarm_input_failures_period" {
+  description = "Period of the input failures alarm in seconds (a multiple of 60)."
+  type        = number
+  default     = 300
+
+  validation {
+    condition     = var.alarm_input_failures_period >= 60 && var.alarm_input_failures_period % 60 == 0
+    error_message = "alarm_input_failures_period must be a multiple of 60."
+  }
 }
 
 ################################################################################

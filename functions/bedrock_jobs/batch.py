@@ -10,6 +10,7 @@ is its own group.
 
 from __future__ import annotations
 
+import logging
 import random
 import threading
 from collections.abc import Callable
@@ -54,16 +55,34 @@ class ConcurrentSqsBatchProcessor(BatchProcessor):
 
     def _process_group(self, records: list[dict]) -> list[tuple]:
         results: list[tuple] = []
+        group_delay: int | None = None
         for record in records:
             if results and results[-1][0] == "fail":
                 data = self._to_batch_type(record, event_type=self.event_type, model=self.model)
                 results.append(self.failure_handler(record=data, exception=_GROUP_FAILED))
+                if group_delay is not None:
+                    # Never tried: it comes back with the head of its group instead of after the
+                    # queue's whole visibility timeout.
+                    delay_redelivery(record, group_delay, _logger)
                 continue
+            _last_redelivery_delay.__dict__.pop("seconds", None)
             results.append(self._process_record(record))
+            if results[-1][0] == "fail":
+                group_delay = _last_redelivery_delay.__dict__.pop("seconds", None)
         return results
 
 
 # -- retry backoff through the message's visibility timeout ------------------------------------------
+# The delay the record handler chose for the record that just failed on this thread.
+_last_redelivery_delay = threading.local()
+_logger = logging.getLogger(__name__)
+
+
+def set_redelivery_delay(seconds: int) -> None:
+    """Called by a record handler that scheduled its own redelivery before raising ``exc``."""
+    _last_redelivery_delay.seconds = seconds
+
+
 _queue_urls: dict[str, str] = {}
 _queue_urls_lock = threading.Lock()
 

@@ -6,7 +6,7 @@ Names and defaults are listed in docs/internal-contract.md; the Terraform module
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from bedrock_jobs.errors import ConfigurationError
@@ -14,6 +14,8 @@ from bedrock_jobs.tasks import TaskDefinition, load_tasks
 
 # Time a record needs besides the model call: DynamoDB claim/complete, S3 reads/writes, SNS publish.
 STORAGE_MARGIN_SECONDS = 3.0
+# Largest result stored inline in the job item: DynamoDB items hold 400 KB including every attribute.
+INLINE_RESULT_LIMIT_BYTES = 300_000
 
 
 def _int(name: str, default: int, minimum: int = 0) -> int:
@@ -69,8 +71,15 @@ class Settings:
     bedrock_max_attempts: int
     retry_base_delay_seconds: int
     retry_max_delay_seconds: int
+    retry_throttled_base_delay_seconds: int
     fifo_default_message_group_id: str
     allowed_model_ids: frozenset[str] = frozenset()
+    # Producer: the main queue's MaximumMessageSize; messages are measured against it as SQS counts them.
+    queue_max_message_bytes: int = 262_144
+    # Producer: HMAC key of job ids derived from idempotency keys (per deployment; never logged).
+    job_id_secret: str | None = field(default=None, repr=False)
+    # DLQ archiver: how often a never-attempted job's message may be sent back to the main queue.
+    archiver_max_requeues: int = 3
 
     @property
     def permitted_model_ids(self) -> frozenset[str]:
@@ -120,8 +129,9 @@ ENVIRONMENT_VARIABLES = (
     "MODEL_ID", "TASKS_CONFIG", "DEFAULT_TASK", "MAX_DOCUMENT_BYTES", "INLINE_DOCUMENT_MAX_BYTES",
     "INLINE_RESULT_MAX_BYTES", "JOB_LEASE_SECONDS", "JOB_TTL_DAYS", "MAX_CONCURRENT_RECORDS",
     "BEDROCK_CONNECT_TIMEOUT_SECONDS", "BEDROCK_READ_TIMEOUT_SECONDS", "BEDROCK_MAX_ATTEMPTS",
-    "RETRY_BASE_DELAY_SECONDS", "RETRY_MAX_DELAY_SECONDS", "FIFO_DEFAULT_MESSAGE_GROUP_ID",
-    "ALLOWED_MODEL_IDS",
+    "RETRY_BASE_DELAY_SECONDS", "RETRY_MAX_DELAY_SECONDS", "RETRY_THROTTLED_BASE_DELAY_SECONDS",
+    "FIFO_DEFAULT_MESSAGE_GROUP_ID",
+    "ALLOWED_MODEL_IDS", "QUEUE_MAX_MESSAGE_BYTES", "JOB_ID_SECRET", "ARCHIVER_MAX_REQUEUES",
 )  # fmt: skip
 
 
@@ -157,16 +167,29 @@ def _settings_for(_environment: tuple[str | None, ...]) -> Settings:
         bedrock_max_attempts=_int("BEDROCK_MAX_ATTEMPTS", 2, minimum=1),
         retry_base_delay_seconds=_int("RETRY_BASE_DELAY_SECONDS", 10, minimum=0),
         retry_max_delay_seconds=_int("RETRY_MAX_DELAY_SECONDS", 900, minimum=0),
+        # Throttling outlasts a 10 s backoff: 90–180 s, then 180–360 s, so three receives span ≥ 4.5 min.
+        retry_throttled_base_delay_seconds=_int("RETRY_THROTTLED_BASE_DELAY_SECONDS", 180, minimum=0),
         fifo_default_message_group_id=_str("FIFO_DEFAULT_MESSAGE_GROUP_ID") or "default",
         allowed_model_ids=frozenset(
             m.strip() for m in (_str("ALLOWED_MODEL_IDS") or "").split(",") if m.strip()
         ),
+        # SQS's default and the module's queue_max_message_size default; 1 MiB is the SQS maximum.
+        queue_max_message_bytes=_int("QUEUE_MAX_MESSAGE_BYTES", 262_144, minimum=1_024),
+        job_id_secret=_str("JOB_ID_SECRET"),
+        archiver_max_requeues=_int("ARCHIVER_MAX_REQUEUES", 3, minimum=0),
     )
     if settings.default_task not in settings.tasks:
         raise ConfigurationError(f"DEFAULT_TASK {settings.default_task!r} is not a configured task")
     if settings.inline_document_max_bytes > 240_000:
         # SQS caps a message (body + attributes) at 256 KiB; keep room for the JSON envelope.
         raise ConfigurationError("INLINE_DOCUMENT_MAX_BYTES must be ≤ 240000 to fit an SQS message")
+    if settings.inline_result_max_bytes > INLINE_RESULT_LIMIT_BYTES:
+        # A DynamoDB item holds at most 400 KB; the job's other attributes need the rest.
+        raise ConfigurationError(
+            f"INLINE_RESULT_MAX_BYTES must be ≤ {INLINE_RESULT_LIMIT_BYTES} (DynamoDB item limit)"
+        )
+    if settings.queue_max_message_bytes > 1_048_576:
+        raise ConfigurationError("QUEUE_MAX_MESSAGE_BYTES must be ≤ 1048576 (the SQS maximum message size)")
     if settings.retry_max_delay_seconds > 43_200:
         raise ConfigurationError("RETRY_MAX_DELAY_SECONDS must be ≤ 43200 (SQS visibility timeout limit)")
     return settings

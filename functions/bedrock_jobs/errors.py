@@ -16,7 +16,15 @@ class JobError(Exception):
 
 
 class PermanentJobError(JobError):
-    """The job can never succeed: fail it, archive its message, do not retry."""
+    """The job can never succeed: fail it, archive its message, do not retry.
+
+    Every permanent failure is caused by the job's input (deployment problems are ``SystemicError``):
+    the job fails and is counted by ``kind`` in ``JobsFailedOnInput``, and nobody is paged per job.
+    """
+
+    def __init__(self, reason: str, kind: str = "other") -> None:
+        super().__init__(reason)
+        self.kind = kind
 
 
 class RetryableJobError(JobError):
@@ -24,6 +32,23 @@ class RetryableJobError(JobError):
 
     # Seconds before the message should be visible again; ``None`` means "use exponential backoff".
     retry_after_seconds: int | None = None
+
+
+class ModelThrottledError(RetryableJobError):
+    """Bedrock is out of capacity for this account (throttling, quota) after botocore's own retries.
+
+    Capacity comes back in minutes, not seconds: these retries use the longer throttle backoff so that
+    a storm of several minutes does not use up a message's receives (see the README's arithmetic).
+    """
+
+
+class SystemicError(RetryableJobError):
+    """A deployment problem, not a job problem (access denied, missing model or resource, bad credentials).
+
+    Every job would fail the same way until someone fixes the deployment: the job is not failed, its
+    message waits the longest backoff, and one CloudWatch alarm on ``SystemicErrors`` pages instead of
+    one page per job.
+    """
 
 
 class JobInProgressError(RetryableJobError):
@@ -34,6 +59,11 @@ class DeadlineExceededError(RetryableJobError):
     """Not enough invocation time left to finish the record safely; hand it back at once."""
 
     retry_after_seconds = 0
+
+    def __init__(self, reason: str, *, claimed: bool = False) -> None:
+        super().__init__(reason)
+        # Whether the job had been claimed when time ran out (the model was not called either way).
+        self.claimed = claimed
 
 
 class InvalidJobRequest(ValueError):

@@ -11,31 +11,44 @@ message is never deleted without its body being preserved.
 
 from __future__ import annotations
 
+import json
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from botocore.exceptions import ClientError
 
 from bedrock_jobs import aws_clients
 from bedrock_jobs.archive import archive_record
-from bedrock_jobs.batch import backoff_seconds, delay_redelivery
+from bedrock_jobs.batch import backoff_seconds, delay_redelivery, set_redelivery_delay
 from bedrock_jobs.config import STORAGE_MARGIN_SECONDS, Settings
 from bedrock_jobs.errors import (
     DeadlineExceededError,
     JobInProgressError,
+    ModelThrottledError,
     PermanentJobError,
     RetryableJobError,
+    SystemicError,
 )
 from bedrock_jobs.job_store import Claim, ClaimOutcome, JobStore
 from bedrock_jobs.messages import JobMessage, job_id_hint, parse_job_message, receive_count, string_attribute
-from bedrock_jobs.model_client import ModelClient, build_converse_request
-from bedrock_jobs.notifications import page_on_call, publish_job_notice
-from bedrock_jobs.observability import emit_job_metrics, logger, tracer
+from bedrock_jobs.model_client import ModelClient, ModelResult, build_converse_request
+from bedrock_jobs.notifications import publish_job_notice
+from bedrock_jobs.observability import (
+    emit_input_failure,
+    emit_job_metrics,
+    emit_systemic_error,
+    logger,
+    tracer,
+)
 from bedrock_jobs.payload_store import PayloadStore
 
 # Extra lease beyond the invocation's remaining time, so the lease outlives the invocation that holds it.
 LEASE_MARGIN_SECONDS = 30
+DYNAMODB_ITEM_LIMIT_BYTES = 400_000
+# Attribute names, DynamoDB's per-attribute bytes and the fields the completion adds.
+ITEM_OVERHEAD_BYTES = 4_000
 
 
 def remaining_seconds(lambda_context: Any | None) -> float | None:
@@ -51,6 +64,45 @@ def remaining_seconds(lambda_context: Any | None) -> float | None:
     if isinstance(millis, bool) or not isinstance(millis, int | float):
         return None
     return millis / 1000
+
+
+# AWS answers that mean the deployment is wrong (permissions, a missing table or bucket, a disabled or
+# missing KMS key, bad credentials) rather than that this job is: see errors.SystemicError.
+SYSTEMIC_AWS_ERROR_CODES = frozenset(
+    {
+        "AccessDenied",
+        "AccessDeniedException",
+        "ResourceNotFoundException",
+        "NoSuchBucket",
+        "UnrecognizedClientException",
+        "InvalidClientTokenId",
+        "ExpiredToken",
+        "ExpiredTokenException",
+        "KMS.DisabledException",
+        "KMS.NotFoundException",
+        "KMS.KMSInvalidStateException",
+        "KMS.AccessDeniedException",
+    }
+)
+
+
+def as_systemic_error(exc: Exception) -> SystemicError | None:
+    """``exc`` as a ``SystemicError`` when it is one, or an AWS error that means a deployment problem."""
+    if isinstance(exc, SystemicError):
+        return exc
+    if isinstance(exc, ClientError):
+        code = exc.response.get("Error", {}).get("Code", "")
+        if code in SYSTEMIC_AWS_ERROR_CODES:
+            operation = getattr(exc, "operation_name", "") or "AWS call"
+            return SystemicError(f"{operation}: {code}")
+    return None
+
+
+@dataclass
+class _Progress:
+    """How far one record got; decides whether giving its lease back also un-counts the attempt."""
+
+    model_called: bool = False
 
 
 @dataclass(frozen=True)
@@ -89,6 +141,7 @@ class JobProcessor:
     def process(self, record: SQSRecord, lambda_context: Any | None = None) -> RecordOutcome:
         message: JobMessage | None = None
         claim: Claim | None = None
+        progress = _Progress()
         logger.thread_safe_clear_keys()
         logger.thread_safe_append_keys(message_id=record.message_id, correlation_id=record.message_id)
         try:
@@ -101,19 +154,23 @@ class JobProcessor:
                 claim = self._claim(message, lambda_context)
                 if claim.outcome is not ClaimOutcome.CLAIMED:
                     return self._skip(message, claim)
-                return self._run(message, claim, deadline)
+                return self._run(message, claim, deadline, progress)
             except PermanentJobError as exc:
                 # Nested so that a failure to record the permanent failure (archive, table) is retried.
-                return self._fail_permanently(record, message, exc.reason)
+                kind = exc.kind if message else "invalid_message"
+                return self._fail_permanently(record, message, exc.reason, claim, kind)
         except Exception as exc:
-            if isinstance(exc, RetryableJobError):
-                reason = exc.reason
+            retry = as_systemic_error(exc) or exc
+            if isinstance(retry, RetryableJobError):
+                reason = retry.reason
             else:
                 reason = f"unexpected {type(exc).__name__}"
                 logger.exception("unexpected error; the record will be retried")
             if claim and claim.token and message:
-                self._release(message.job_id, claim.token, reason)
-            self._schedule_retry(record, exc)
+                self._release(message.job_id, claim.token, reason, model_called=progress.model_called)
+            if isinstance(retry, SystemicError):
+                emit_systemic_error(reason)
+            self._schedule_retry(record, retry)
             raise
         finally:
             logger.thread_safe_clear_keys()
@@ -133,15 +190,19 @@ class JobProcessor:
         task = self.settings.tasks.get(message.task)
         if task is None:
             raise PermanentJobError(
-                f"unknown task {message.task!r}; configured: {', '.join(sorted(self.settings.tasks))}"
+                f"unknown task {message.task!r}; configured: {', '.join(sorted(self.settings.tasks))}",
+                kind="unknown_task",
             )
         if task.requires_labels and not message.labels:
-            raise PermanentJobError(f"task {message.task!r} needs a non-empty 'labels' list")
+            raise PermanentJobError(
+                f"task {message.task!r} needs a non-empty 'labels' list", kind="invalid_message"
+            )
         if message.model_id and message.model_id not in self.settings.permitted_model_ids:
             # Senders other than the producer (EventBridge, other services) are held to the same set.
             raise PermanentJobError(
                 f"model_id {message.model_id[:200]!r} is not allowed "
-                "(MODEL_ID, the tasks' models, ALLOWED_MODEL_IDS)"
+                "(MODEL_ID, the tasks' models, ALLOWED_MODEL_IDS)",
+                kind="invalid_message",
             )
         # Without a context, assume Lambda's longest possible invocation.
         remaining = remaining_seconds(lambda_context) or 900.0
@@ -173,22 +234,14 @@ class JobProcessor:
         return RecordOutcome(message.job_id, "duplicate")
 
     @tracer.capture_method(capture_response=False)
-    def _run(self, message: JobMessage, claim: Claim, deadline: float | None = None) -> RecordOutcome:
+    def _run(
+        self, message: JobMessage, claim: Claim, deadline: float | None, progress: _Progress
+    ) -> RecordOutcome:
         assert claim.token
         task = self.settings.tasks[message.task]
-        document = message.document
-        if document is None:
-            # Uploads and other senders' objects may be any size: read no more than the limit.
-            document = self.payloads.read_text(
-                message.document_uri or "", max_bytes=self.settings.max_document_bytes
-            )
-        if not document.strip():
-            raise PermanentJobError("document is empty")
-        model_id = claim.job.get("model_id") or self.settings.model_id
-        if not model_id:
-            raise RetryableJobError("no model id: the message names none and MODEL_ID is not set")
-        request = build_converse_request(task, model_id, document, message.labels, message.job_id)
-        result = self.model.converse(request, deadline=deadline)
+        result = self._saved_answer(message.job_id, claim)
+        if result is None:
+            result = self._ask_model(message, claim, deadline, progress)
         text = task.normalise_output(result.text, message.labels)
 
         fields: dict[str, Any] = {
@@ -198,11 +251,13 @@ class JobProcessor:
             "stop_reason": result.stop_reason,
             "latency_ms": result.latency_ms,
             "result_bytes": len(text.encode("utf-8")),
+            # label_matched for a labelling task: a reply that is none of the labels is flagged as such.
+            **task.output_fields(result.text, message.labels),
         }
-        if fields["result_bytes"] > self.settings.inline_result_max_bytes:
-            fields["result_uri"] = self.payloads.put_result(message.job_id, text)
-        else:
+        if self._fits_inline(claim.job, fields["result_bytes"]):
             fields["result"] = text
+        else:
+            fields["result_uri"] = self.payloads.put_result(message.job_id, text)
         if not self.store.complete(message.job_id, claim.token, fields):
             # Our lease expired and another invocation took over; its outcome stands.
             logger.warning("lease lost before completion; result not stored")
@@ -228,7 +283,79 @@ class JobProcessor:
         self._notify({**claim.job, **fields, "status": "complete"})
         return RecordOutcome(message.job_id, "complete")
 
-    def _fail_permanently(self, record: SQSRecord, message: JobMessage | None, reason: str) -> RecordOutcome:
+    def _saved_answer(self, job_id: str, claim: Claim) -> ModelResult | None:
+        """The answer an earlier delivery got and saved before it failed to finish the job.
+
+        Only a job claimed before can have one (``attempts`` counts claims that may have reached the
+        model), so a first delivery costs no S3 read.
+        """
+        if int(claim.job.get("attempts") or 1) <= 1:
+            return None
+        answer = self.payloads.saved_model_answer(job_id)
+        if answer is None:
+            return None
+        logger.info("finishing the job from the model answer an earlier delivery saved")
+        return ModelResult(**{f.name: answer[f.name] for f in fields(ModelResult)})
+
+    def _ask_model(
+        self, message: JobMessage, claim: Claim, deadline: float | None, progress: _Progress
+    ) -> ModelResult:
+        task = self.settings.tasks[message.task]
+        document = message.document
+        if document is None:
+            # Uploads and other senders' objects may be any size: read no more than the limit.
+            document = self.payloads.read_text(
+                message.document_uri or "", max_bytes=self.settings.max_document_bytes
+            )
+        if not document.strip():
+            raise PermanentJobError("document is empty", kind="invalid_message")
+        model_id = claim.job.get("model_id") or self.settings.model_id
+        if not model_id:
+            raise SystemicError("no model id: the message names none and MODEL_ID is not set")
+        self._check_time_for_model_attempt(deadline)
+        request = build_converse_request(task, model_id, document, message.labels, message.job_id)
+        progress.model_called = True
+        result = self.model.converse(request, deadline=deadline)
+        self._save_answer(message.job_id, result)
+        return result
+
+    def _check_time_for_model_attempt(self, deadline: float | None) -> None:
+        """Gate the first model attempt too: the claim or the S3 read may have been slow."""
+        if deadline is None:
+            return
+        needed = self.settings.bedrock_connect_timeout_seconds + self.settings.bedrock_read_timeout_seconds
+        left = deadline - time.monotonic()
+        if left < needed:
+            raise DeadlineExceededError(
+                f"{left:.1f}s left before the model call, one attempt may need {needed:.1f}s", claimed=True
+            )
+
+    def _save_answer(self, job_id: str, result: ModelResult) -> None:
+        """Save the answer before anything else can fail; if even this fails, the job write is tried."""
+        if not self.payloads.bucket:
+            return
+        try:
+            self.payloads.save_model_answer(job_id, asdict(result))
+        except Exception as exc:
+            logger.warning(
+                "could not save the model answer; completing the job directly", extra={"error": str(exc)}
+            )
+
+    def _fits_inline(self, job: dict[str, Any], result_bytes: int) -> bool:
+        if result_bytes > self.settings.inline_result_max_bytes:
+            return False
+        # The item holds the job's other attributes too (labels, metadata); stay clear of 400 KB.
+        other_bytes = len(json.dumps(job, default=str).encode("utf-8"))
+        return other_bytes + result_bytes + ITEM_OVERHEAD_BYTES <= DYNAMODB_ITEM_LIMIT_BYTES
+
+    def _fail_permanently(
+        self,
+        record: SQSRecord,
+        message: JobMessage | None,
+        reason: str,
+        claim: Claim | None = None,
+        kind: str = "other",
+    ) -> RecordOutcome:
         job_id = message.job_id if message else job_id_hint(record.body)
         if not self.settings.archive_bucket:
             raise RetryableJobError(f"{reason}; ARCHIVE_BUCKET is not set, so the message stays queued")
@@ -246,18 +373,17 @@ class JobProcessor:
         )
         if job_id:
             self.store.mark_failed(
-                job_id, reason, {"archive_uri": archive_uri, "task": message.task if message else None}
+                job_id,
+                reason,
+                {"archive_uri": archive_uri, "task": message.task if message else None},
+                # Our own lease does not stop us; another invocation's live lease does.
+                claim_token=claim.token if claim else None,
             )
         task = message.task if message else "unknown"
         emit_job_metrics(task=task, model_id=message.model_id if message else None, outcome="failed")
-        self._best_effort(
-            page_on_call,
-            self.settings.alerts_topic_arn,
-            record.raw_event,
-            job_id=job_id,
-            reason=reason,
-            archive_uri=archive_uri,
-        )
+        # The input caused it: counted (an alarm watches the rate), archived, announced on the results
+        # topic — but a burst of bad input must not become a page per job.
+        emit_input_failure(task, kind)
         if job_id:
             self._notify(
                 {
@@ -270,19 +396,29 @@ class JobProcessor:
             )
         return RecordOutcome(job_id, "failed")
 
-    def _release(self, job_id: str, token: str, reason: str) -> None:
+    def _release(self, job_id: str, token: str, reason: str, *, model_called: bool) -> None:
         try:
-            self.store.release(job_id, token, reason)
+            self.store.release(job_id, token, reason, model_called=model_called)
         except Exception as exc:  # the lease then simply expires
             logger.warning("could not release job lease", extra={"error": str(exc)})
 
-    def _schedule_retry(self, record: SQSRecord, exc: Exception) -> None:
+    def _retry_delay(self, record: SQSRecord, exc: Exception) -> int:
         delay = getattr(exc, "retry_after_seconds", None)
-        if delay is None:
-            deliveries = int(receive_count(record.raw_event) or 1)
-            delay = backoff_seconds(
-                deliveries, self.settings.retry_base_delay_seconds, self.settings.retry_max_delay_seconds
-            )
+        if delay is not None:
+            return int(delay)
+        s = self.settings
+        if isinstance(exc, SystemicError):
+            # Nothing changes until someone fixes the deployment: wait as long as allowed.
+            return s.retry_max_delay_seconds
+        deliveries = int(receive_count(record.raw_event) or 1)
+        throttled = isinstance(exc, ModelThrottledError)
+        base = s.retry_throttled_base_delay_seconds if throttled else s.retry_base_delay_seconds
+        return backoff_seconds(deliveries, base, s.retry_max_delay_seconds)
+
+    def _schedule_retry(self, record: SQSRecord, exc: Exception) -> None:
+        delay = self._retry_delay(record, exc)
+        # The batch processor gives the rest of a FIFO message group the same delay.
+        set_redelivery_delay(delay)
         logger.warning(
             "record will be retried",
             extra={"error": str(exc), "retry_in_seconds": delay, "error_type": type(exc).__name__},

@@ -29,8 +29,22 @@ from bedrock_jobs import aws_clients
 PENDING, PROCESSING, COMPLETE, FAILED = "pending", "processing", "complete", "failed"
 TERMINAL = frozenset({COMPLETE, FAILED})
 
-# Internal bookkeeping that GET /jobs/{id} does not show.
-INTERNAL_ATTRIBUTES = frozenset({"claim_token", "lease_expires_at", "request_sha256", "expires_at"})
+# Bookkeeping that GET /jobs/{id} does not show: leases, idempotency and ownership, where the payloads
+# live, and raw retry errors (a job being retried shows ``retrying: true`` instead; see public_view).
+INTERNAL_ATTRIBUTES = frozenset(
+    {
+        "claim_token",
+        "lease_expires_at",
+        "request_sha256",
+        "expires_at",
+        "idempotency_key",
+        "owner",
+        "document_uri",
+        "archive_uri",
+        "enqueued_at",
+        "last_error",
+    }
+)
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -126,19 +140,47 @@ class JobStore:
             raise
         return True
 
-    def delete_pending(self, job_id: str) -> None:
-        """Undo ``create_pending`` after the enqueue failed; a job already picked up is left alone."""
+    def delete_pending(self, job_id: str) -> bool:
+        """Undo ``create_pending`` when SQS definitely did not take the job's message.
+
+        Only a job that is still ``pending`` and was never confirmed on the queue (no ``enqueued_at``)
+        is deleted: a job already picked up, or sent by a concurrent retry, is left alone (``False``).
+        """
         try:
             self.dynamodb.delete_item(
                 TableName=self.table_name,
                 Key={"job_id": {"S": job_id}},
-                ConditionExpression="#s = :pending",
+                ConditionExpression="#s = :pending AND attribute_not_exists(enqueued_at)",
                 ExpressionAttributeNames={"#s": "status"},
                 ExpressionAttributeValues={":pending": {"S": PENDING}},
             )
         except ClientError as exc:
             if not _conditional_failed(exc):
                 raise
+            return False
+        return True
+
+    def mark_enqueued(self, job_id: str) -> bool:
+        """Record that SQS confirmed the job's message, so a retried submission does not send it again.
+
+        A job without ``enqueued_at`` may never have reached the queue (the producer failed or timed out
+        between writing it and sending), and a retry with its idempotency key sends the message again.
+        ``False`` if the job no longer exists.
+        """
+        now = utc_now()
+        try:
+            self.dynamodb.update_item(
+                TableName=self.table_name,
+                Key={"job_id": {"S": job_id}},
+                UpdateExpression="SET enqueued_at = :now",
+                ConditionExpression="attribute_exists(job_id)",
+                ExpressionAttributeValues={":now": {"S": now}},
+            )
+        except ClientError as exc:
+            if _conditional_failed(exc):
+                return False
+            raise
+        return True
 
     def get(self, job_id: str) -> dict[str, Any] | None:
         response = self.dynamodb.get_item(
@@ -189,10 +231,20 @@ class JobStore:
             return Claim(outcome, job)
         return Claim(ClaimOutcome.CLAIMED, _from_item(response["Attributes"]), token)
 
-    def _update_owned(self, job_id: str, token: str, fields: dict[str, Any], removes: list[str]) -> bool:
+    def _update_owned(
+        self,
+        job_id: str,
+        token: str,
+        fields: dict[str, Any],
+        removes: list[str],
+        *,
+        uncount_attempt: bool = False,
+    ) -> bool:
         update = _Update(removes=removes)
         for name, value in fields.items():
             update.set(name, value)
+        if uncount_attempt:
+            update.sets.append(f"attempts = attempts - {update.value(1)}")
         condition = f"claim_token = {update.value(token)} AND #status = {update.value(PROCESSING)}"
         try:
             self._update(job_id, update, condition)
@@ -208,17 +260,49 @@ class JobStore:
         values.update({"status": COMPLETE, "completed_at": now, "updated_at": now})
         return self._update_owned(job_id, token, values, ["lease_expires_at", "claim_token", "last_error"])
 
-    def release(self, job_id: str, token: str, error: str) -> bool:
-        """Give the lease back after a retryable failure so the next delivery can claim at once."""
+    def release(self, job_id: str, token: str, error: str, *, model_called: bool = True) -> bool:
+        """Give the lease back after a retryable failure so the next delivery can claim at once.
+
+        ``attempts`` counts claims that may have reached the model; a claim given back before the model
+        was called (no time left) is taken off again, so the DLQ archiver can tell a job that was never
+        tried from one that was.
+        """
+        fields = {"status": PENDING, "last_error": error, "updated_at": utc_now()}
         return self._update_owned(
-            job_id,
-            token,
-            {"status": PENDING, "last_error": error, "updated_at": utc_now()},
-            ["lease_expires_at", "claim_token"],
+            job_id, token, fields, ["lease_expires_at", "claim_token"], uncount_attempt=not model_called
         )
 
-    def mark_failed(self, job_id: str, error: str, extra: dict[str, Any] | None = None) -> bool:
-        """Fail a job (creating it if unknown); a ``complete`` job keeps its result. ``False`` if complete."""
+    def mark_failed(
+        self,
+        job_id: str,
+        error: str,
+        extra: dict[str, Any] | None = None,
+        *,
+        claim_token: str | None = None,
+    ) -> bool:
+        """Fail a job (creating it if unknown); ``False`` if it is ``complete`` or leased by someone else.
+
+        See ``fail_unless_busy``; the invocation holding the job's lease passes its ``claim_token``.
+        """
+        return self.fail_unless_busy(job_id, error, extra, claim_token=claim_token) is None
+
+    def fail_unless_busy(
+        self,
+        job_id: str,
+        error: str,
+        extra: dict[str, Any] | None = None,
+        *,
+        claim_token: str | None = None,
+    ) -> dict[str, Any] | None:
+        """Fail a job in one conditional write; ``None`` when done, else the job as it stands.
+
+        Refused, atomically: a ``complete`` job (it keeps its result) and a ``processing`` job whose lease
+        has not run out, unless ``claim_token`` is that lease's (the holder failing its own job). A
+        lease-holder that is still working will store its outcome itself; a crashed one's lease expires,
+        and then the job can be failed. The returned job says which case it was (``status``,
+        ``lease_expires_at``).
+        """
+        now_epoch = time.time()
         now = utc_now()
         update = _Update(removes=["lease_expires_at", "claim_token"])
         fields = {
@@ -232,14 +316,24 @@ class JobStore:
             if value is not None:
                 update.set(name, value)
         self._first_seen(update, now)
-        condition = f"attribute_not_exists(job_id) OR #status <> {update.value(COMPLETE)}"
+        lease_over = (
+            f"attribute_not_exists(lease_expires_at) OR "
+            f"lease_expires_at < {update.value(Decimal(str(round(now_epoch, 3))))}"
+        )
+        if claim_token:
+            lease_over += f" OR claim_token = {update.value(claim_token)}"
+        condition = (
+            f"attribute_not_exists(job_id) OR (#status <> {update.value(COMPLETE)} AND "
+            f"(#status <> {update.value(PROCESSING)} OR {lease_over}))"
+        )
         try:
-            self._update(job_id, update, condition)
+            self._update(job_id, update, condition, ReturnValuesOnConditionCheckFailure="ALL_OLD")
         except ClientError as exc:
-            if _conditional_failed(exc):
-                return False
-            raise
-        return True
+            if not _conditional_failed(exc):
+                raise
+            old = exc.response.get("Item")
+            return _from_item(old) if old else (self.get(job_id) or {})
+        return None
 
     # -- shared ----------------------------------------------------------------------------------
     def _first_seen(self, update: _Update, now: str) -> None:
@@ -295,4 +389,12 @@ class _Update:
 
 
 def public_view(job: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in job.items() if k not in INTERNAL_ATTRIBUTES}
+    """The job as its client sees it (GET /jobs/{id}): no bookkeeping, no raw internal errors.
+
+    A failed job keeps its short ``error`` (SPEC); a job whose last attempt failed and that will be
+    tried again shows ``retrying: true`` rather than the exception text of that attempt.
+    """
+    view = {k: v for k, v in job.items() if k not in INTERNAL_ATTRIBUTES}
+    if job.get("last_error") and job.get("status") not in TERMINAL:
+        view["retrying"] = True
+    return view

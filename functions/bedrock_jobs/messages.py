@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 from bedrock_jobs.errors import PermanentJobError
+from bedrock_jobs.tasks import check_labels
 
 _JOB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:\-]{0,127}$")
 # S3 keys may hold any UTF-8 character, newlines included (S3 User Guide, "Naming objects").
@@ -78,10 +79,12 @@ def _from_spec_shape(body: dict[str, Any]) -> JobMessage:
             raise PermanentJobError("message field 'document_uri' must be a string")
         parse_s3_uri(document_uri)
     labels = body.get("labels")
-    if labels is not None and (
-        not isinstance(labels, list) or not all(isinstance(x, str) and x.strip() for x in labels)
-    ):
-        raise PermanentJobError("message field 'labels' must be a list of non-empty strings")
+    if labels is not None:
+        # The producer's rules: a sender that skipped it gets the same refusal, as a failed job.
+        try:
+            labels = check_labels(labels)
+        except ValueError as exc:
+            raise PermanentJobError(f"message field {exc}") from exc
     metadata = body.get("metadata") or {}
     if not isinstance(metadata, dict):
         raise PermanentJobError("message field 'metadata' must be an object")

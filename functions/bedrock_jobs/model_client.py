@@ -24,31 +24,36 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
-from bedrock_jobs.errors import PermanentJobError, RetryableJobError
+from bedrock_jobs.errors import ModelThrottledError, PermanentJobError, RetryableJobError, SystemicError
 from bedrock_jobs.tasks import TaskDefinition
 
-RETRYABLE_ERROR_CODES = frozenset(
+# Bedrock is out of capacity for the account: retried with the long throttle backoff.
+THROTTLING_ERROR_CODES = frozenset(
+    {"ThrottlingException", "TooManyRequestsException", "ServiceQuotaExceededException"}
+)
+RETRYABLE_ERROR_CODES = THROTTLING_ERROR_CODES | frozenset(
     {
-        "ThrottlingException",
-        "TooManyRequestsException",
         "ServiceUnavailableException",
         "InternalServerException",
         "ModelNotReadyException",
         "ModelTimeoutException",
-        "ServiceQuotaExceededException",
         "ModelErrorException",
         "RequestTimeout",
     }
 )
-PERMANENT_ERROR_CODES = frozenset(
+# The deployment is wrong (no model access, model or profile missing, bad credentials): every job would
+# fail alike, so jobs are kept and one alarm pages (errors.SystemicError).
+SYSTEMIC_ERROR_CODES = frozenset(
     {
-        "ValidationException",
         "AccessDeniedException",
         "ResourceNotFoundException",
         "UnrecognizedClientException",
-        "ModelStreamErrorException",
+        "InvalidSignatureException",
+        "ExpiredTokenException",
     }
 )
+# The request itself can never succeed (input-caused): the job fails without a page.
+PERMANENT_ERROR_CODES = frozenset({"ValidationException", "ModelStreamErrorException"})
 # Stop reasons that mean the model refused to produce a usable answer; retrying gives the same result.
 PERMANENT_STOP_REASONS = frozenset({"guardrail_intervened", "content_filtered"})
 _NETWORK_ERRORS = (ReadTimeoutError, ConnectTimeoutError, EndpointConnectionError, ConnectionClosedError)
@@ -116,8 +121,10 @@ def build_converse_request(
     }
     if task.system_prompt:
         request["system"] = [{"text": task.system_prompt}]
-    if task.inference_config:
-        request["inferenceConfig"] = dict(task.inference_config)
+    # For a labelling task, maxTokens is raised so that the reply can spell the longest label.
+    inference = task.inference_config_for(labels)
+    if inference:
+        request["inferenceConfig"] = inference
     return request
 
 
@@ -143,15 +150,23 @@ class ModelClient:
         try:
             response = self.bedrock_runtime.converse(**request)
         except NoTimeToRetryError as exc:
+            if exc.failure in THROTTLING_ERROR_CODES:
+                raise ModelThrottledError(f"Bedrock {exc.failure}; no time left for another attempt") from exc
             raise RetryableJobError(f"Bedrock {exc.failure}; no time left for another attempt") from exc
         except ClientError as exc:
             error = exc.response.get("Error", {})
             code = error.get("Code", "")
             status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
             # The message can echo input; keep only the code in the job record.
+            if code in THROTTLING_ERROR_CODES or (status == 429 and code not in RETRYABLE_ERROR_CODES):
+                raise ModelThrottledError(f"Bedrock {code or status}") from exc
+            if code in SYSTEMIC_ERROR_CODES or status in (401, 403):
+                raise SystemicError(f"Bedrock {code or status}: check the model id and model access") from exc
             if code in RETRYABLE_ERROR_CODES or (code not in PERMANENT_ERROR_CODES and status >= 500):
                 raise RetryableJobError(f"Bedrock {code or status}") from exc
-            raise PermanentJobError(f"Bedrock rejected the request: {code or status}") from exc
+            raise PermanentJobError(
+                f"Bedrock rejected the request: {code or status}", kind="model_validation"
+            ) from exc
         except _NETWORK_ERRORS as exc:
             raise RetryableJobError(f"Bedrock unreachable: {type(exc).__name__}") from exc
         finally:
@@ -159,7 +174,7 @@ class ModelClient:
         latency_ms = int(response.get("metrics", {}).get("latencyMs") or (time.monotonic() - started) * 1000)
         stop_reason = response.get("stopReason", "")
         if stop_reason in PERMANENT_STOP_REASONS:
-            raise PermanentJobError(f"model stopped: {stop_reason}")
+            raise PermanentJobError(f"model stopped: {stop_reason}", kind="guardrail")
         content = response.get("output", {}).get("message", {}).get("content", [])
         text = "".join(block.get("text", "") for block in content if isinstance(block, dict))
         usage = response.get("usage", {})

@@ -67,7 +67,7 @@ def page_on_call(
         "source_queue": record.get("eventSourceARN"),
         "message_id": message_id,
         "receive_count": receive_count(record),
-        "runbook": "README.md#runbook-archived-failure",
+        "runbook": "docs/runbook.md#runbook-archived-failures",
     }
     _publish(
         topic_arn,
@@ -75,4 +75,59 @@ def page_on_call(
         alert,
         {"event": "job.archived_failure"},
     )
+    return True
+
+
+# SNS takes at most 256 KiB per message (body, subject and attributes together): stay well below.
+ALERT_MAX_BYTES = 200_000
+_REASON_MAX_CHARS = 500
+
+
+def _archive_prefix(archive_uri: str) -> str:
+    """``s3://bucket/failed/YYYY/MM/DD/`` of an archive object's URI."""
+    return archive_uri.rsplit("/", 1)[0] + "/"
+
+
+def page_archived_failures(topic_arn: str | None, failures: list[dict[str, Any]]) -> bool:
+    """One alert for every failure archived by one DLQ archiver invocation; whether it was sent.
+
+    ``failures`` holds one entry per dead-lettered message: ``message_id``, ``job_id``, ``reason``,
+    ``archive_uri``, ``receive_count``, ``source_queue``. All are counted; as many as fit under SNS's
+    size limit are listed and the rest counted in ``omitted`` (the ``archive_prefixes`` lead to them).
+    A single failure is also described at the top level, in the shape of a per-message alert.
+    """
+    if not topic_arn or not failures:
+        return False
+    entries = [
+        {**f, "reason": str(f.get("reason") or "")[:_REASON_MAX_CHARS]}
+        for f in sorted(failures, key=lambda f: (str(f.get("job_id")), str(f.get("message_id"))))
+    ]
+    alert: dict[str, Any] = {
+        "event": "job.archived_failure",
+        "count": len(entries),
+        "source_queue": entries[0].get("source_queue"),
+        "archive_prefixes": sorted({_archive_prefix(f["archive_uri"]) for f in entries}),
+        "runbook": "docs/runbook.md#runbook-archived-failures",
+        "failures": [],
+        "omitted": 0,
+    }
+    if len(entries) == 1:
+        alert.update({k: entries[0].get(k) for k in ("job_id", "message_id", "reason", "archive_uri")})
+        alert["receive_count"] = entries[0].get("receive_count")
+    # Entries are added while the message still fits; the size of each is known, so no re-encoding.
+    size = len(json.dumps(alert, default=str).encode("utf-8"))
+    for listed, entry in enumerate(entries):
+        entry_size = len(json.dumps(entry, default=str).encode("utf-8")) + 2  # ", " separator
+        if size + entry_size + len(str(len(entries))) > ALERT_MAX_BYTES:
+            alert["omitted"] = len(entries) - listed
+            break
+        alert["failures"].append(entry)
+        size += entry_size
+    single = entries[0].get("job_id") or entries[0].get("message_id")
+    subject = (
+        f"bedrock-jobs: job {single} failed and was archived"
+        if len(entries) == 1
+        else f"bedrock-jobs: {len(entries)} dead-lettered messages failed and were archived"
+    )
+    _publish(topic_arn, subject, alert, {"event": "job.archived_failure"})
     return True

@@ -69,3 +69,39 @@ def emit_job_metrics(
     if output_tokens is not None:
         job_metrics.add_metric(name="OutputTokens", unit=MetricUnit.Count, value=output_tokens)
     job_metrics.flush_metrics()
+
+
+def emit_systemic_error(reason: str) -> None:
+    """``SystemicErrors``: a deployment problem held a job back; its alarm pages once, not per job.
+
+    No job or model dimension, so one alarm covers every job and the metric's cardinality stays one.
+    """
+    systemic = EphemeralMetrics(namespace=NAMESPACE, service=SERVICE)
+    systemic.add_metric(name="SystemicErrors", unit=MetricUnit.Count, value=1)
+    systemic.flush_metrics()
+    logger.error("systemic error: the deployment needs fixing; the job is kept", extra={"reason": reason})
+
+
+# Why a job's own input made it fail for good; anything else is counted as "other", so the metric's
+# dimension values stay this fixed set whatever the messages say.
+INPUT_FAILURE_KINDS = frozenset(
+    {"model_validation", "guardrail", "too_large", "unknown_task", "invalid_message", "other"}
+)
+
+
+def emit_input_failure(task: str | None, reason_kind: str) -> None:
+    """``JobsFailedOnInput``: a job failed because of its input, counted instead of paging per job.
+
+    Two EMF documents: one dimensioned by ``service`` only (the alarm's metric, a single series) and
+    one by ``service`` and ``reason_kind`` (a fixed set, see ``INPUT_FAILURE_KINDS``) for dashboards.
+    ``task`` travels as a property, not a dimension: a message may name any task, and a dimension
+    per name would be a new metric per name.
+    """
+    kind = reason_kind if reason_kind in INPUT_FAILURE_KINDS else "other"
+    for dimensions in ({}, {"reason_kind": kind}):
+        input_metrics = EphemeralMetrics(namespace=NAMESPACE, service=SERVICE)
+        for name, value in dimensions.items():
+            input_metrics.add_dimension(name=name, value=value)
+        input_metrics.add_metric(name="JobsFailedOnInput", unit=MetricUnit.Count, value=1)
+        input_metrics.add_metadata(key="task", value=(task or "unknown")[:128])
+        input_metrics.flush_metrics()

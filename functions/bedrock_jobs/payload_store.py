@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -45,6 +46,30 @@ class PayloadStore:
     def put_result(self, job_id: str, result: str) -> str:
         return self._put(f"{RESULTS_PREFIX}{job_id}.txt", result, "text/plain; charset=utf-8")
 
+    # -- model answers, saved before anything else can fail -------------------------------------
+    def model_answer_key(self, job_id: str) -> str:
+        return f"{RESULTS_PREFIX}{job_id}.model-answer.json"
+
+    def save_model_answer(self, job_id: str, answer: dict[str, Any]) -> str:
+        """Keep the model's answer under the job, so no later failure can make it be asked again."""
+        key = self.model_answer_key(job_id)
+        return self._put(key, json.dumps(answer, ensure_ascii=False), "application/json")
+
+    def saved_model_answer(self, job_id: str) -> dict[str, Any] | None:
+        """The answer an earlier delivery saved, or ``None``. Unsure (S3 error) is not "none": it raises,
+        because calling the model while an answer may exist could make a second successful call."""
+        if not self.bucket:
+            return None
+        try:
+            response = self.s3.get_object(Bucket=self.bucket, Key=self.model_answer_key(job_id))
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code", "") in _MISSING:
+                return None
+            code = exc.response.get("Error", {}).get("Code", "")
+            raise RetryableJobError(f"S3 error reading the saved model answer ({code})") from exc
+        answer = json.loads(response["Body"].read())
+        return answer if isinstance(answer, dict) else None
+
     def delete(self, uri: str) -> None:
         bucket, key = parse_s3_uri(uri)
         self.s3.delete_object(Bucket=bucket, Key=key)
@@ -63,13 +88,16 @@ class PayloadStore:
             raise RetryableJobError(f"S3 error reading document ({code})") from exc
         if max_bytes is not None and response.get("ContentLength", 0) > max_bytes:
             raise PermanentJobError(
-                f"document {uri} is {response['ContentLength']} bytes; the limit is {max_bytes}"
+                f"document {uri} is {response['ContentLength']} bytes; the limit is {max_bytes}",
+                kind="too_large",
             )
         # ContentLength is checked first; reading one byte past the limit guards a body that is longer.
         raw = response["Body"].read(max_bytes + 1) if max_bytes is not None else response["Body"].read()
         if max_bytes is not None and len(raw) > max_bytes:
             response["Body"].close()
-            raise PermanentJobError(f"document {uri} is larger than the limit of {max_bytes} bytes")
+            raise PermanentJobError(
+                f"document {uri} is larger than the limit of {max_bytes} bytes", kind="too_large"
+            )
         try:
             return raw.decode("utf-8")
         except UnicodeDecodeError as exc:

@@ -2,12 +2,19 @@
 
 API Gateway HTTP API or Lambda Function URL, payload format 2.0:
 * ``POST /jobs`` → ``202 {"job_id", "status"}``
-* ``GET /jobs/{job_id}`` → ``200`` job, ``404`` unknown
-Every rejection is a 4xx with ``{"error": "..."}`` and stores or enqueues nothing.
+* ``GET /jobs/{job_id}`` → ``200`` job, ``404`` unknown (or submitted by another caller)
+Every rejection is a 4xx with ``{"error": "..."}`` and stores or enqueues nothing. A 503 whose body also
+carries ``job_id`` means the job was stored but its enqueue is unconfirmed: retrying with the same
+``idempotency_key`` finishes it (see ``bedrock_jobs.submission``).
+
+Callers are identified by what API Gateway / the Function URL authenticated (``caller_identity``):
+a job records a hash of its submitter (``owner``), ids derived from idempotency keys are scoped to the
+submitter, and ``GET`` answers 404 to anyone but the owner of a job that has one.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import uuid
 from typing import Any
@@ -26,6 +33,7 @@ from bedrock_jobs.submission import (
     EnqueueError,
     JobSubmitter,
     SubmitResult,
+    owner_of,
     parse_request_body,
     submit_job,
     submit_jobs,
@@ -50,6 +58,40 @@ def _error(status: int, message: str) -> Response:
     return _json(status, {"error": message})
 
 
+def caller_identity(request_context: Any) -> str | None:
+    """Who sent an HTTP request (payload 2.0), as its authorizer established; ``None`` if anonymous.
+
+    * IAM (Function URL ``AWS_IAM``, API Gateway IAM auth): the account and the principal's unique id
+      (``callerId`` without a role session name), so every session of a role is the same caller, and a
+      role or user recreated under the same name is not.
+    * JWT authorizer: the token's issuer and subject.
+    * Lambda authorizer: its whole context, so it should return stable values only.
+    """
+    context = request_context if isinstance(request_context, dict) else {}
+    authorizer = context.get("authorizer")
+    if not isinstance(authorizer, dict):
+        return None
+    iam = authorizer.get("iam")
+    if isinstance(iam, dict):
+        principal = str(iam.get("callerId") or iam.get("userId") or "").split(":", 1)[0]
+        if iam.get("accountId") and principal:
+            return json.dumps(["iam", str(iam["accountId"]), principal])
+        if iam.get("userArn"):
+            return json.dumps(["iam", str(iam["userArn"])])
+    jwt = authorizer.get("jwt")
+    claims = jwt.get("claims") if isinstance(jwt, dict) else None
+    if isinstance(claims, dict) and claims.get("sub"):
+        return json.dumps(["jwt", str(claims.get("iss") or ""), str(claims["sub"])])
+    lambda_context = authorizer.get("lambda")
+    if isinstance(lambda_context, dict) and lambda_context:
+        return json.dumps(["lambda", lambda_context], sort_keys=True, default=str)
+    return None
+
+
+def _caller() -> str | None:
+    return caller_identity(app.current_event.raw_event.get("requestContext"))
+
+
 def _correlation_id() -> str:
     headers = app.current_event.headers or {}
     supplied = headers.get("x-correlation-id") or headers.get("X-Correlation-Id")
@@ -68,11 +110,13 @@ def create_job() -> Response:
     correlation_id = _correlation_id()
     logger.set_correlation_id(correlation_id)
     settings = get_settings()
-    request = validate_job_request(payload, settings, correlation_id)
+    request = dataclasses.replace(validate_job_request(payload, settings, correlation_id), caller=_caller())
     try:
         result = JobSubmitter(settings).submit(request)
     except EnqueueError as exc:
-        logger.error("enqueue failed; nothing stored", extra={"error": str(exc)})
+        if exc.kept:
+            return _json(503, {"error": _unconfirmed_message(request.idempotency_key), "job_id": exc.job_id})
+        logger.error("enqueue refused; nothing stored", extra={"error": str(exc)})
         return _error(503, "the job could not be queued; nothing was stored, please retry")
     if not result.ok:
         return _error(result.status_code, result.error or "rejected")
@@ -86,6 +130,19 @@ def create_job() -> Response:
     )
 
 
+def _unconfirmed_message(idempotency_key: str | None) -> str:
+    if idempotency_key:
+        return (
+            "the job was stored but the queue did not confirm it; "
+            "retry with the same idempotency_key to finish queueing it"
+        )
+    # Without a key a retry is a new job; this one runs too if the queue did take it.
+    return (
+        "the job was stored but the queue did not confirm it: it may still run (GET /jobs/{job_id}); "
+        "a resubmission creates a new job, so send an idempotency_key to make retries safe"
+    )
+
+
 @app.get("/jobs/<job_id>")
 @tracer.capture_method(capture_response=False)
 def get_job(job_id: str) -> Response:
@@ -94,7 +151,8 @@ def get_job(job_id: str) -> Response:
     settings = get_settings()
     settings.require("jobs_table")
     job = JobStore(settings.jobs_table or "").get(job_id)
-    if job is None:
+    # Another caller's job is reported exactly like an unknown one: its existence is not revealed.
+    if job is None or (job.get("owner") and job["owner"] != owner_of(_caller())):
         return _error(404, f"job {job_id!r} not found")
     view = public_view(job)
     if job.get("status") == COMPLETE and job.get("result_uri"):

@@ -4,20 +4,87 @@ Two tasks are built in (``summarize``, ``classify``); more are configured withou
 the ``TASKS_CONFIG`` environment variable (the Terraform ``tasks`` variable), which is merged over the
 built-ins. Templates use ``{document}`` and ``{labels}`` placeholders; the document is wrapped in
 ``<document>`` tags so the model can tell instructions from data.
+
+Input cannot leave the section it is placed in:
+* documents are arbitrary text that must reach the model whole, so they are escaped, not refused: the
+  ``<`` of any tag named like one of the template's own sections (``document``, ``labels``, and every tag
+  a configured template uses), opening or closing, in any case or spacing, becomes ``&lt;``. The model
+  still reads the text; only the template closes the section. (A per-request random delimiter would do
+  as well, but would make prompts non-deterministic and need every configured template rewritten.)
+* labels are short names chosen by the caller and returned verbatim as the result, so they are
+  checked, not escaped (``check_labels``): an escaped label would come back from the model in its
+  escaped form. ``<``, ``>``, line breaks and control characters, and commas (the labels are listed
+  comma-separated) are refused, as are duplicates and labels over ``MAX_LABEL_CHARS``.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import string
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from bedrock_jobs.errors import ConfigurationError
 
 _ALLOWED_PLACEHOLDERS = {"document", "labels", "task"}
 _INFERENCE_KEYS = {"maxTokens", "temperature", "topP", "stopSequences"}
+# Section tags every prompt is guarded against, whatever its template says.
+_BUILTIN_SECTIONS = frozenset({"document", "labels"})
+# A tag as a template writes it: ``<name>``, ``</name>`` or ``<name attr="…">``.
+_TEMPLATE_TAG = re.compile(r"</?([A-Za-z][\w.-]*)(?:\s[^<>]*)?>")
+
+MAX_LABELS = 100
+MAX_LABEL_CHARS = 100
+# Room beyond the longest label's bytes for what models add around it (quotes, a period, spaces).
+LABEL_REPLY_MARGIN_TOKENS = 8
+# Unicode line breaks besides the control characters (category Cc): models read them as new lines.
+_LINE_SEPARATORS = frozenset({"\u2028", "\u2029", "\x85"})
+
+
+def check_labels(labels: object) -> list[str]:
+    """The labels, trimmed, or ``ValueError`` saying what is wrong (the message names ``'labels'``).
+
+    Shared by the producer (→ 400) and the consumer (→ the job fails), so a queue message from any
+    sender is held to the same rules as a request.
+    """
+    if not isinstance(labels, list) or not all(isinstance(x, str) and x.strip() for x in labels):
+        raise ValueError("'labels' must be a list of non-empty strings")
+    if len(labels) > MAX_LABELS:
+        raise ValueError(f"'labels' may hold at most {MAX_LABELS} entries")
+    trimmed = [x.strip() for x in labels]
+    seen: set[str] = set()
+    for label in trimmed:
+        shown = json.dumps(label[:40], ensure_ascii=False)
+        if len(label) > MAX_LABEL_CHARS:
+            raise ValueError(f"'labels' entries may be at most {MAX_LABEL_CHARS} characters: {shown}…")
+        if "<" in label or ">" in label:
+            raise ValueError(f"'labels' entries may not contain < or >: {shown}")
+        if any(c in _LINE_SEPARATORS or c in "\r\n" for c in label):
+            raise ValueError(f"'labels' entries may not contain line breaks: {shown}")
+        if any(unicodedata.category(c) == "Cc" for c in label):
+            raise ValueError(f"'labels' entries may not contain control characters: {shown}")
+        if "," in label:
+            raise ValueError(
+                f"'labels' entries may not contain a comma (labels are listed comma-separated): {shown}"
+            )
+        folded = label.casefold()
+        if folded in seen:
+            raise ValueError(f"'labels' must be unique, ignoring case: {shown} appears twice")
+        seen.add(folded)
+    return trimmed
+
+
+@lru_cache(maxsize=64)
+def _section_pattern(template: str) -> re.Pattern[str]:
+    """Matches the ``<`` of any opening or closing tag named like one of the template's sections."""
+    literal = "".join(text for text, _, _, _ in string.Formatter().parse(template))
+    names = _BUILTIN_SECTIONS | {name.lower() for name in _TEMPLATE_TAG.findall(literal)}
+    alternatives = "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True))
+    return re.compile(rf"<(?=\s*/?\s*(?:{alternatives})(?![\w.-]))", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -31,17 +98,46 @@ class TaskDefinition:
 
     def render_user_prompt(self, document: str, labels: list[str] | None) -> str:
         # str.format only parses the template; braces inside the document are inserted verbatim.
-        return self.user_template.format(document=document, labels=", ".join(labels or []), task=self.name)
+        return self.user_template.format(
+            document=self.escape_document(document), labels=", ".join(labels or []), task=self.name
+        )
+
+    def escape_document(self, document: str) -> str:
+        """The document with every tag named like one of our sections made inert (``<`` → ``&lt;``)."""
+        return _section_pattern(self.user_template).sub("&lt;", document)
+
+    def inference_config_for(self, labels: list[str] | None) -> dict[str, Any]:
+        """The Converse ``inferenceConfig`` of one job.
+
+        A labelling task's reply must be able to spell the longest label: Bedrock cuts a reply at
+        ``maxTokens``, and no tokenizer needs more than one token per UTF-8 byte. Only ever raised.
+        """
+        inference = dict(self.inference_config)
+        if self.requires_labels and labels and "maxTokens" in inference:
+            needed = max(len(label.encode("utf-8")) for label in labels) + LABEL_REPLY_MARGIN_TOKENS
+            inference["maxTokens"] = max(int(inference["maxTokens"]), needed)
+        return inference
+
+    def matched_label(self, text: str, labels: list[str] | None) -> str | None:
+        """The label a classify answer names (ignoring case, spaces, quotes, a final period), if any."""
+        if not (self.requires_labels and labels):
+            return None
+        by_folded = {label.casefold(): label for label in labels}
+        return by_folded.get(text.strip().strip(" .\"'`").casefold())
 
     def normalise_output(self, text: str, labels: list[str] | None) -> str:
         """Map a classify answer onto the canonical label when the model echoes it loosely."""
-        text = text.strip()
-        if self.requires_labels and labels:
-            by_folded = {label.casefold(): label for label in labels}
-            folded = text.strip(" .\"'`").casefold()
-            if folded in by_folded:
-                return by_folded[folded]
-        return text
+        return self.matched_label(text, labels) or text.strip()
+
+    def output_fields(self, text: str, labels: list[str] | None) -> dict[str, Any]:
+        """Job fields that qualify the output: for a labelling task, whether it is one of the labels.
+
+        A reply that is none of them stays the job's ``result`` (the model's output, as the SPEC says a
+        complete job carries) but with ``label_matched: false``, so it is never mistaken for a label.
+        """
+        if not (self.requires_labels and labels):
+            return {}
+        return {"label_matched": self.matched_label(text, labels) is not None}
 
 
 BUILTIN_TASKS: dict[str, TaskDefinition] = {

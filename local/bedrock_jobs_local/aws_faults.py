@@ -5,8 +5,9 @@ as in production: botocore parses the error, its retry layer retries what AWS do
 (throttling, 5xx; see "Error retries" in the boto3 guide) and our code sees what reaches it after that.
 
 A rule matches requests by service (the SigV4 signing name: ``dynamodb``, ``sqs``, ``s3``, ``sns``) and
-API action, optionally by a substring of the raw request body, and fails the next ``times`` of them
-(every one when ``None``), each with probability ``rate`` from a seeded generator. With ``after=True`` the
+API action, optionally by a substring of the raw request body or of the URL path (S3 keys), and fails
+the next ``times`` of them (every one when ``None``), each with probability ``rate`` from a seeded
+generator. With ``after=True`` the
 request is first executed by moto and the error returned afterwards: the write happened but the caller
 cannot know it — AWS's "ambiguous" outcome of a timeout or a 5xx after a request was accepted.
 
@@ -37,12 +38,13 @@ _CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_reque
 class FaultRule:
     service: str
     action: str
-    code: str = "InternalError"
+    code: str | None = "InternalError"  # None: only delay the request, then let it through
     status: int = 500
     message: str = "injected fault"
     times: int | None = 1
     after: bool = False
     match: str | None = None
+    path: str | None = None
     rate: float = 1.0
     delay_seconds: float = 0.0
     id: int = 0
@@ -79,7 +81,7 @@ class FaultRegistry:
         with self._lock:
             return {"injected": list(self.injected), "rules": [asdict(r) for r in self.rules]}
 
-    def take(self, service: str, action: str, body: bytes) -> FaultRule | None:
+    def take(self, service: str, action: str, body: bytes, path: str = "") -> FaultRule | None:
         """The rule that fails this request, counting it against the rule's ``times``."""
         with self._lock:
             for rule in self.rules:
@@ -88,6 +90,8 @@ class FaultRegistry:
                 if rule.times is not None and rule.times <= 0:
                     continue
                 if rule.match is not None and rule.match.encode() not in body:
+                    continue
+                if rule.path is not None and rule.path not in path:
                     continue
                 if rule.rate < 1.0 and self._rng.random() >= rule.rate:
                     continue
@@ -163,11 +167,14 @@ class FaultInjectingApp:
         if environ.get("PATH_INFO", "").startswith("/moto-api/reset"):
             self.registry.clear()
         service, action = request_identity(environ, body)
-        rule = self.registry.take(service, action, body) if service and action else None
+        path = environ.get("PATH_INFO", "")
+        rule = self.registry.take(service, action, body, path) if service and action else None
         if rule is None:
             return self.app(environ, start_response)
         if rule.delay_seconds:
             time.sleep(rule.delay_seconds)
+        if rule.code is None:
+            return self.app(environ, start_response)
         if rule.after:
             # Let moto apply the request, discard its answer, then report a failure.
             for _ in self.app(environ, lambda *args, **kwargs: None):
@@ -255,12 +262,13 @@ class FaultControl:
         self,
         service: str,
         action: str,
-        code: str = "InternalError",
+        code: str | None = "InternalError",
         status: int = 500,
         *,
         times: int | None = 1,
         after: bool = False,
         match: str | None = None,
+        path: str | None = None,
         rate: float = 1.0,
         delay_seconds: float = 0.0,
         message: str = "injected fault",

@@ -7,9 +7,16 @@ one of the ``<labels>`` by keyword overlap.
 
 Faults are injected three ways, all optional:
 - ``script``: an explicit queue of outcomes for the next calls (``"throttle"``, ``"error"``,
-  ``"unavailable"``, ``"timeout"``, ``"validation"``, ``"not_ready"``, ``"guardrail"``, ``"ok"``);
+  ``"unavailable"``, ``"timeout"``, ``"validation"``, ``"not_ready"``, ``"guardrail"``, ``"access_denied"``,
+  ``"ok"``);
 - rates (``throttle_rate``, ``error_rate``, ``timeout_rate``) drawn from a seeded RNG;
 - documents containing ``poison_marker`` (always a 500) or ``invalid_marker`` (always a 400).
+
+A classify document containing ``off_label_marker`` gets a reply that is none of the labels, as a real
+model sometimes gives. With ``honour_max_tokens`` a reply longer than ``inferenceConfig.maxTokens``
+(at the fake's four characters per token) is cut there with stop reason ``max_tokens``, as Bedrock does.
+Each call's prompt (its first ``PROMPT_LOG_CHARS`` characters) and the labels the fake read from it are
+kept in ``calls``, so tests can check what the model was shown.
 """
 
 from __future__ import annotations
@@ -26,7 +33,17 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote
 
-FAULTS = ("ok", "throttle", "error", "unavailable", "timeout", "validation", "not_ready", "guardrail")
+FAULTS = (
+    "ok",
+    "throttle",
+    "error",
+    "unavailable",
+    "timeout",
+    "validation",
+    "not_ready",
+    "guardrail",
+    "access_denied",
+)
 
 _ERRORS: dict[str, tuple[int, str, str]] = {
     "throttle": (429, "ThrottlingException", "Too many requests, please wait before trying again."),
@@ -34,11 +51,20 @@ _ERRORS: dict[str, tuple[int, str, str]] = {
     "unavailable": (503, "ServiceUnavailableException", "Service is temporarily unavailable."),
     "validation": (400, "ValidationException", "The provided input is invalid for this model."),
     "not_ready": (429, "ModelNotReadyException", "The model is not ready to serve requests."),
+    # A deployment mistake: no model access granted, or the role lacks bedrock:InvokeModel.
+    "access_denied": (
+        403,
+        "AccessDeniedException",
+        "You don't have access to the model with the specified model ID.",
+    ),
 }
 
 _DOCUMENT = re.compile(r"<document>\s*(.*?)\s*</document>", re.DOTALL)
 _LABELS = re.compile(r"<labels>\s*(.*?)\s*</labels>", re.DOTALL)
 _WORD = re.compile(r"[a-z0-9]+")
+# Enough to inspect a test's prompt; bounded so thousands of recorded calls stay small.
+PROMPT_LOG_CHARS = 4000
+OFF_LABEL_REPLY = "None of the given labels fits this document."
 
 
 @dataclass(frozen=True)
@@ -51,6 +77,8 @@ class ConverseCall:
     outcome: str
     status: int
     document: str
+    prompt: str = ""
+    labels: tuple[str, ...] = ()
 
 
 @dataclass
@@ -64,6 +92,8 @@ class FakeBedrockConfig:
     timeout_seconds: float = 5.0
     poison_marker: str = "POISON"
     invalid_marker: str = "INVALID-INPUT"
+    off_label_marker: str = "OFF-LABEL"
+    honour_max_tokens: bool = False
     seed: int = 7
     script: list[str] = field(default_factory=list)
 
@@ -234,8 +264,13 @@ class FakeBedrock:
     ) -> None:
         job_id, task = metadata.get("job_id"), metadata.get("task")
         outcome = self._choose_outcome(document)
+        labels_match = _LABELS.search(prompt)
+        labels = [x.strip() for x in (labels_match.group(1) if labels_match else "").split(",")]
+        labels = [x for x in labels if x]
         # Recorded on arrival: a caller that times out has still made the call.
-        self._record(model_id, job_id, task, outcome, _ERRORS.get(outcome, (200,))[0], document)
+        self._record(
+            model_id, job_id, task, outcome, _ERRORS.get(outcome, (200,))[0], document, prompt, labels
+        )
         delay = self.config.latency_seconds
         if self.config.latency_jitter_seconds:
             with self._lock:
@@ -253,13 +288,15 @@ class FakeBedrock:
         if outcome == "guardrail":
             text, stop_reason = "Sorry, the model cannot answer this.", "guardrail_intervened"
         else:
-            labels_match = _LABELS.search(prompt)
             if labels_match or task == "classify":
-                labels = [x.strip() for x in (labels_match.group(1) if labels_match else "").split(",")]
-                text = classify(document, [x for x in labels if x])
+                off_label = self.config.off_label_marker and self.config.off_label_marker in document
+                text = OFF_LABEL_REPLY if off_label else classify(document, labels)
             else:
                 text = summarize(document, max_chars=int(metadata.get("summary_chars", 280)))
             stop_reason = "end_turn"
+            max_tokens = (body.get("inferenceConfig") or {}).get("maxTokens")
+            if self.config.honour_max_tokens and max_tokens and _token_count(text) > max_tokens:
+                text, stop_reason = text[: int(max_tokens) * 4], "max_tokens"
         in_tokens = _token_count(prompt + "".join(b.get("text", "") for b in body.get("system", [])))
         out_tokens = _token_count(text)
         self._send(
@@ -278,10 +315,28 @@ class FakeBedrock:
         )
 
     def _record(
-        self, model_id: str, job_id: str | None, task: str | None, outcome: str, status: int, document: str
+        self,
+        model_id: str,
+        job_id: str | None,
+        task: str | None,
+        outcome: str,
+        status: int,
+        document: str,
+        prompt: str = "",
+        labels: list[str] | None = None,
     ) -> None:
+        call = ConverseCall(
+            model_id,
+            job_id,
+            task,
+            outcome,
+            status,
+            document[:200],
+            prompt=prompt[:PROMPT_LOG_CHARS],
+            labels=tuple(labels or ()),
+        )
         with self._lock:
-            self.calls.append(ConverseCall(model_id, job_id, task, outcome, status, document[:200]))
+            self.calls.append(call)
 
     @staticmethod
     def _send(

@@ -47,6 +47,7 @@ OPTIONAL_VARIABLES: dict[str, int] = {
     "consumer_bedrock_max_attempts": 2,
     "consumer_retry_base_delay_seconds": 10,
     "consumer_retry_max_delay_seconds": 900,
+    "consumer_retry_throttled_base_delay_seconds": 180,
 }
 
 #: Variables whose Terraform default may be ``null`` because the module derives them.
@@ -87,6 +88,9 @@ class ModuleDefaults:
     consumer_bedrock_max_attempts: int = OPTIONAL_VARIABLES["consumer_bedrock_max_attempts"]
     consumer_retry_base_delay_seconds: int = OPTIONAL_VARIABLES["consumer_retry_base_delay_seconds"]
     consumer_retry_max_delay_seconds: int = OPTIONAL_VARIABLES["consumer_retry_max_delay_seconds"]
+    consumer_retry_throttled_base_delay_seconds: int = OPTIONAL_VARIABLES[
+        "consumer_retry_throttled_base_delay_seconds"
+    ]
     source: str = ""
 
     @property

@@ -88,6 +88,10 @@ class LocalSettings:
         return round(self.module.consumer_retry_base_delay_seconds / self.time_scale)
 
     @property
+    def retry_throttled_base_delay_seconds(self) -> int:
+        return round(self.module.consumer_retry_throttled_base_delay_seconds / self.time_scale)
+
+    @property
     def retry_max_delay_seconds(self) -> int:
         return max(1, round(self.module.consumer_retry_max_delay_seconds / self.time_scale))
 
@@ -111,6 +115,7 @@ class LocalSettings:
             "BEDROCK_MAX_ATTEMPTS": str(m.consumer_bedrock_max_attempts),
             "RETRY_BASE_DELAY_SECONDS": str(self.retry_base_delay_seconds),
             "RETRY_MAX_DELAY_SECONDS": str(self.retry_max_delay_seconds),
+            "RETRY_THROTTLED_BASE_DELAY_SECONDS": str(self.retry_throttled_base_delay_seconds),
         }
 
     def describe(self) -> dict[str, Any]:

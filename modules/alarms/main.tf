@@ -22,6 +22,8 @@ locals {
     consumer_throttles = "${var.runbook_url}#runbook-consumer-throttles"
     archiver_errors    = "${var.runbook_url}#runbook-archiver-errors"
     producer_errors    = "${var.runbook_url}#runbook-producer-errors"
+    input_failures     = "${var.runbook_url}#runbook-input-failures"
+    systemic_errors    = "${var.runbook_url}#runbook-systemic-errors"
   }
 }
 
@@ -341,6 +343,61 @@ resource "aws_cloudwatch_metric_alarm" "producer_errors" {
   period              = var.producer_errors_period
   evaluation_periods  = 1
   threshold           = var.producer_errors_threshold
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+
+  actions_enabled = var.actions_enabled
+  alarm_actions   = local.actions
+  ok_actions      = local.actions
+
+  tags = var.tags
+}
+
+################################################################################
+# Application metrics (EMF, published by the functions)
+################################################################################
+
+resource "aws_cloudwatch_metric_alarm" "input_failures" {
+  count = var.application_alarms_enabled ? 1 : 0
+
+  alarm_name        = "${var.name}-input-failures"
+  alarm_description = "More than ${var.input_failures_threshold} job(s) failed because of their own input (model validation, guardrail, too large, unknown task) in ${var.input_failures_period} s. Each was failed, archived and announced on the results topic without a page of its own. Runbook: ${local.runbook.input_failures}"
+
+  namespace   = coalesce(var.metrics_namespace, "-")
+  metric_name = "JobsFailedOnInput"
+  # The functions publish this series with the service dimension alone (reason_kind is a second,
+  # separate series for dashboards), so one alarm covers every task and model.
+  dimensions = { service = coalesce(var.service_name, "-") }
+  statistic  = "Sum"
+
+  period              = var.input_failures_period
+  evaluation_periods  = 1
+  threshold           = var.input_failures_threshold
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+
+  actions_enabled = var.actions_enabled
+  alarm_actions   = local.actions
+  ok_actions      = local.actions
+
+  tags = var.tags
+}
+
+resource "aws_cloudwatch_metric_alarm" "systemic_errors" {
+  count = var.application_alarms_enabled ? 1 : 0
+
+  alarm_name        = "${var.name}-systemic-errors"
+  alarm_description = "The consumer is held back by a deployment problem (access denied, a missing model, table, bucket or key, bad credentials). Jobs are kept pending and retried every 15 minutes; nothing completes until the deployment is fixed. Runbook: ${local.runbook.systemic_errors}"
+
+  namespace   = coalesce(var.metrics_namespace, "-")
+  metric_name = "SystemicErrors"
+  # Published with the service dimension alone: one alarm, one page, however many jobs are affected.
+  dimensions = { service = coalesce(var.service_name, "-") }
+  statistic  = "Sum"
+
+  period              = 60
+  evaluation_periods  = 1
+  threshold           = 0
   comparison_operator = "GreaterThanThreshold"
   treat_missing_data  = "notBreaching"
 

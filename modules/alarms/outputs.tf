@@ -25,6 +25,10 @@ output "alarm_arns" {
     },
     var.archiver_alarms_enabled ? { archiver_errors = aws_cloudwatch_metric_alarm.archiver_errors[0].arn } : {},
     var.producer_alarms_enabled ? { producer_errors = aws_cloudwatch_metric_alarm.producer_errors[0].arn } : {},
+    var.application_alarms_enabled ? {
+      input_failures  = aws_cloudwatch_metric_alarm.input_failures[0].arn
+      systemic_errors = aws_cloudwatch_metric_alarm.systemic_errors[0].arn
+    } : {},
   )
 }
 
@@ -40,6 +44,10 @@ output "alarm_names" {
     },
     var.archiver_alarms_enabled ? { archiver_errors = aws_cloudwatch_metric_alarm.archiver_errors[0].alarm_name } : {},
     var.producer_alarms_enabled ? { producer_errors = aws_cloudwatch_metric_alarm.producer_errors[0].alarm_name } : {},
+    var.application_alarms_enabled ? {
+      input_failures  = aws_cloudwatch_metric_alarm.input_failures[0].alarm_name
+      systemic_errors = aws_cloudwatch_metric_alarm.systemic_errors[0].alarm_name
+    } : {},
   )
 }
 

@@ -13,7 +13,7 @@ variable "name" {
 }
 
 variable "runbook_url" {
-  description = "Base URL of the runbook; each alarm description links to `<runbook_url>#<anchor>` (anchors: runbook-queue-depth, runbook-oldest-message-age, runbook-dlq-not-empty, runbook-consumer-errors, runbook-consumer-throttles, runbook-archiver-errors, runbook-producer-errors). Point it at where on-call reads docs/runbook.md, e.g. https://github.com/<org>/<repo>/blob/main/docs/runbook.md."
+  description = "Base URL of the runbook; each alarm description links to `<runbook_url>#<anchor>` (anchors: runbook-queue-depth, runbook-oldest-message-age, runbook-dlq-not-empty, runbook-consumer-errors, runbook-consumer-throttles, runbook-archiver-errors, runbook-producer-errors, runbook-input-failures). Point it at where on-call reads docs/runbook.md, e.g. https://github.com/<org>/<repo>/blob/main/docs/runbook.md."
   type        = string
   default     = "docs/runbook.md"
 
@@ -363,5 +363,50 @@ variable "producer_errors_period" {
   validation {
     condition     = var.producer_errors_period >= 60 && var.producer_errors_period % 60 == 0
     error_message = "producer_errors_period must be a multiple of 60."
+  }
+}
+
+variable "application_alarms_enabled" {
+  description = "Create the alarms on the functions' own metrics (EMF, namespace metrics_namespace, dimension service = service_name): input failures. A switch rather than \"when metrics_namespace is set\", like the other optional alarms."
+  type        = bool
+  default     = false
+
+  validation {
+    condition     = !var.application_alarms_enabled || (var.metrics_namespace != null && var.service_name != null)
+    error_message = "metrics_namespace and service_name are required when application_alarms_enabled is true."
+  }
+}
+
+variable "metrics_namespace" {
+  description = "CloudWatch namespace the functions publish their metrics to (POWERTOOLS_METRICS_NAMESPACE)."
+  type        = string
+  default     = null
+}
+
+variable "service_name" {
+  description = "Value of the functions' service dimension (POWERTOOLS_SERVICE_NAME)."
+  type        = string
+  default     = null
+}
+
+variable "input_failures_threshold" {
+  description = "Alarm when more than this many jobs fail because of their own input (metric JobsFailedOnInput: model validation errors, guardrail interventions, documents too large, unknown tasks) in one period. These jobs are not paged one by one."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.input_failures_threshold >= 0
+    error_message = "input_failures_threshold must be at least 0."
+  }
+}
+
+variable "input_failures_period" {
+  description = "Period, in seconds, of the input failures alarm."
+  type        = number
+  default     = 300
+
+  validation {
+    condition     = var.input_failures_period >= 60 && var.input_failures_period % 60 == 0
+    error_message = "input_failures_period must be a multiple of 60."
   }
 }

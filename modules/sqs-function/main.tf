@@ -178,7 +178,7 @@ resource "aws_lambda_function" "this" {
   # checkov:skip=CKV_AWS_117:The function calls only AWS public endpoints (SQS, DynamoDB, S3, SNS, Bedrock) over TLS with IAM auth; a VPC would add NAT or endpoint cost without a private resource to reach.
   # checkov:skip=CKV_AWS_272:The package is built from this repository by Terraform (archive_file) in the same apply; code signing needs a signing profile the caller would have to own.
   # checkov:skip=CKV_AWS_115:Concurrency is bounded by the event source mapping's maximum_concurrency; reserved_concurrent_executions is available but unset by default so idle functions do not hold account concurrency.
-  # checkov:skip=CKV_AWS_173:Lambda encrypts environment variables at rest with an AWS managed key; set kms_key_arn for a customer managed key. No secrets are passed in environment variables.
+  # checkov:skip=CKV_AWS_173:Lambda encrypts environment variables at rest with an AWS managed key; set kms_key_arn for a customer managed key. The only secret passed is the producer's JOB_ID_SECRET, which keys job ids and grants no access.
   function_name = var.function_name
   description   = var.description
   role          = aws_iam_role.this.arn

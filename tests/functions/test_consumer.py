@@ -18,6 +18,7 @@ from tests.support.jobs import (
     send,
 )
 from tests.support.lambda_events import FakeLambdaContext
+from tests.support.metrics import metric_total
 
 MODEL = "anthropic.claude-3-haiku-20240307-v1:0"
 
@@ -353,7 +354,7 @@ def test_persistent_retryable_fault_hands_the_message_back_with_backoff(
 
 
 def test_retried_job_completes_on_a_later_delivery(aws_env, fake_bedrock, monkeypatch):
-    set_env(monkeypatch, RETRY_BASE_DELAY_SECONDS="0")
+    set_env(monkeypatch, RETRY_THROTTLED_BASE_DELAY_SECONDS="0")
     fake_bedrock.push_script("throttle", "throttle")
     send(aws_env, job_body("later"))
     first, _ = run_consumer(aws_env)
@@ -378,7 +379,7 @@ def test_backoff_grows_with_receive_count(aws_env, fake_bedrock, monkeypatch):
         ),
     )
     monkeypatch.setattr("bedrock_jobs.batch.random.random", lambda: 1.0)
-    set_env(monkeypatch, RETRY_BASE_DELAY_SECONDS="10", RETRY_MAX_DELAY_SECONDS="35")
+    set_env(monkeypatch, RETRY_THROTTLED_BASE_DELAY_SECONDS="10", RETRY_MAX_DELAY_SECONDS="35")
     fake_bedrock.push_script(*["throttle"] * 6)
     send(aws_env, job_body("grow"))
     sqs = aws_env.client("sqs")
@@ -393,15 +394,17 @@ def test_backoff_grows_with_receive_count(aws_env, fake_bedrock, monkeypatch):
     assert delays == [("1", 10), ("2", 20), ("3", 35)]
 
 
-# -- permanent failures: failed, archived, paged, never retried ----------------------------------
+# -- permanent failures: failed, archived, counted, never retried ----------------------------------
 @pytest.mark.parametrize(
-    ("fault", "reason"),
+    ("fault", "reason", "kind"),
     [
-        ("validation", "Bedrock rejected the request: ValidationException"),
-        ("guardrail", "model stopped: guardrail_intervened"),
+        ("validation", "Bedrock rejected the request: ValidationException", "model_validation"),
+        ("guardrail", "model stopped: guardrail_intervened", "guardrail"),
     ],
 )
-def test_permanent_model_error_fails_the_job_and_archives_the_message(aws_env, fake_bedrock, fault, reason):
+def test_permanent_model_error_fails_the_job_and_archives_the_message(
+    aws_env, fake_bedrock, fault, reason, kind, capsys
+):
     fake_bedrock.push_script(fault)
     message_id = send(aws_env, job_body("perm", "Some document."), attributes={"correlation_id": "c-9"})
     response, _ = run_consumer(aws_env)
@@ -416,8 +419,9 @@ def test_permanent_model_error_fails_the_job_and_archives_the_message(aws_env, f
     assert archived["message_attributes"]["correlation_id"]["stringValue"] == "c-9"
     assert archived["source_queue"] == aws_env.queue_arn and archived["reason"] == reason
     assert job["archive_uri"] == f"s3://{aws_env.archive_bucket}/{archived['_key']}"
-    [alert] = aws_env.published(aws_env.alerts_inbox_url)
-    assert alert["job_id"] == "perm" and alert["archive_uri"] == job["archive_uri"]
+    # Input-caused: counted for the alarm, announced to the results topic, no page per job.
+    assert aws_env.published(aws_env.alerts_inbox_url) == []
+    assert metric_total(capsys.readouterr().out, "JobsFailedOnInput", reason_kind=kind) == 1
     notices = aws_env.published(aws_env.results_inbox_url)
     assert [(n["event"], n["error"]) for n in notices] == [("job.failed", reason)]
 
@@ -440,7 +444,7 @@ def test_permanent_model_error_fails_the_job_and_archives_the_message(aws_env, f
     ],
 )
 def test_malformed_messages_are_failed_archived_and_never_retried(
-    aws_env, fake_bedrock, body, job_id, reason_part
+    aws_env, fake_bedrock, body, job_id, reason_part, capsys
 ):
     message_id = send(aws_env, body)
     response, _ = run_consumer(aws_env)
@@ -452,7 +456,8 @@ def test_malformed_messages_are_failed_archived_and_never_retried(
     if job_id:
         job = aws_env.job(job_id)
         assert job["status"] == "failed" and reason_part in job["error"]
-    assert len(aws_env.published(aws_env.alerts_inbox_url)) == 1
+    assert aws_env.published(aws_env.alerts_inbox_url) == []
+    assert metric_total(capsys.readouterr().out, "JobsFailedOnInput") == 1
 
 
 def test_missing_s3_document_is_permanent(aws_env, fake_bedrock):
@@ -686,8 +691,8 @@ def test_minimal_hand_built_records_are_handled(aws_env, fake_bedrock):
     assert (aws_env.job("hand-1")["status"], aws_env.job("hand-2")["status"]) == ("complete", "pending")
     assert [a["message_id"] for a in aws_env.archived()] == ["m-poison"]
     response = dlq_archiver.handler(
-        {"Records": [{"messageId": "d-1", "body": json.dumps(job_body("hand-3"))}]},
+        {"Records": [{"messageId": "d-1", "body": json.dumps(job_body("hand-2"))}]},
         FakeLambdaContext(timeout_seconds=30),
     )
     assert response == {"batchItemFailures": []}
-    assert aws_env.job("hand-3")["status"] == "failed"
+    assert aws_env.job("hand-2")["status"] == "failed"  # tried once: failed, not sent back

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from datetime import datetime
 from typing import Any
 
@@ -26,14 +27,16 @@ def store(aws: AwsResources) -> JobStore:
     return JobStore(aws.table, dynamodb=aws.client("dynamodb"))
 
 
-def pending_job(aws: AwsResources, job_id: str, last_error: str | None = None) -> None:
-    """A job as the producer leaves it, optionally after a consumer attempt that failed retryably."""
+def pending_job(aws: AwsResources, job_id: str, last_error: str = "Bedrock ThrottlingException") -> None:
+    """A job the consumer tried and handed back after a retryable failure.
+
+    (A job never tried is sent back to the main queue instead: see test_archiver_guarantees.py.)
+    """
     assert store(aws).create_pending(
         {"job_id": job_id, "task": "summarize", "model_id": "m", "correlation_id": f"corr-{job_id}"}
     )
-    if last_error:
-        claim = store(aws).claim(job_id, 60, defaults={})
-        assert store(aws).release(job_id, claim.token, last_error)
+    claim = store(aws).claim(job_id, 60, defaults={})
+    assert store(aws).release(job_id, claim.token, last_error)
 
 
 def table_ids(aws: AwsResources) -> set[str]:
@@ -112,16 +115,23 @@ def test_dead_lettered_job_is_archived_failed_and_paged(aws_env, where):
 
 
 def test_error_without_last_error_names_the_delivery_count(aws_env):
-    pending_job(aws_env, "job-8")
+    # Claimed by an invocation that crashed without recording an error; its lease has run out.
+    assert store(aws_env).create_pending({"job_id": "job-8", "task": "summarize"})
+    assert store(aws_env).claim("job-8", 0.001, defaults={}).token
+    time.sleep(0.01)
     dead_letter(aws_env, job_body("job-8"), job_id_attribute="job-8")
 
     _, event = run_archiver(aws_env)
 
     count = event["Records"][0]["attributes"]["ApproximateReceiveCount"]
-    assert aws_env.job("job-8")["error"] == f"dead-lettered (receive count {count})"
+    assert (
+        aws_env.job("job-8")["error"] == f"dead-lettered after 1 processing attempt (receive count {count})"
+    )
 
 
-def test_unknown_job_id_gets_a_failed_job_record(aws_env):
+def test_unknown_job_id_past_the_requeue_bound_gets_a_failed_job_record(aws_env, monkeypatch):
+    monkeypatch.setenv("ARCHIVER_MAX_REQUEUES", "0")  # no requeue: failed at once
+    bedrock_jobs.reset_caches()
     dead_letter(aws_env, job_body("never-submitted"))
 
     response, _ = run_archiver(aws_env)
@@ -133,7 +143,7 @@ def test_unknown_job_id_gets_a_failed_job_record(aws_env):
     assert ISO_UTC.match(job["created_at"])
 
 
-def test_complete_job_keeps_its_result_but_the_message_is_archived_and_paged(aws_env):
+def test_complete_job_keeps_its_result_and_the_message_is_archived_without_a_page(aws_env):
     pending_job(aws_env, "job-done")
     claim = store(aws_env).claim("job-done", 60, defaults={})
     assert store(aws_env).complete(
@@ -148,9 +158,8 @@ def test_complete_job_keeps_its_result_but_the_message_is_archived_and_paged(aws
     assert aws_env.job("job-done") == before
     [entry] = aws_env.archived()
     assert_archived(aws_env, entry, message_id, json.dumps(job_body("job-done")))
-    [alert] = aws_env.published(aws_env.alerts_inbox_url)
-    assert alert["job_id"] == "job-done"
-    assert alert["archive_uri"] == f"s3://archive/{entry['_key']}"
+    # A late duplicate of a finished job: nothing for on-call to do.
+    assert aws_env.published(aws_env.alerts_inbox_url) == []
     assert aws_env.published(aws_env.results_inbox_url) == []  # the job did not fail
     assert queue_counts(aws_env, "dlq") == (0, 0)
 
@@ -214,8 +223,8 @@ def test_a_batch_archives_every_message_under_its_own_key(aws_env):
     assert {KEY.match(e["_key"]).group(4) for e in archived} == message_ids
     assert {e["job_id"] for e in archived} == set(ids)
     assert {aws_env.job(j)["status"] for j in ids} == {"failed"}
-    alerts = aws_env.published(aws_env.alerts_inbox_url)
-    assert sorted(a["job_id"] for a in alerts) == ids
+    [alert] = aws_env.published(aws_env.alerts_inbox_url)  # one alert for the batch
+    assert sorted(f["job_id"] for f in alert["failures"]) == ids
     assert queue_counts(aws_env, "dlq") == (0, 0)
 
 
@@ -262,6 +271,7 @@ def test_page_failure_keeps_the_message_in_the_dlq(aws_env):
 
 
 def test_archived_message_after_a_failed_attempt_is_archived_again_on_retry(aws_env):
+    pending_job(aws_env, "job-11")
     message_id = dead_letter(aws_env, job_body("job-11"))
     aws_env.client("sns").delete_topic(TopicArn=aws_env.alerts_topic_arn)
     first, event = run_archiver(aws_env)

@@ -10,7 +10,13 @@ import bedrock_jobs
 import pytest
 from bedrock_jobs.batch import backoff_seconds
 from bedrock_jobs.config import get_settings
-from bedrock_jobs.errors import ConfigurationError, PermanentJobError, RetryableJobError
+from bedrock_jobs.errors import (
+    ConfigurationError,
+    ModelThrottledError,
+    PermanentJobError,
+    RetryableJobError,
+    SystemicError,
+)
 from bedrock_jobs.messages import job_id_hint, parse_job_message, parse_s3_uri
 from bedrock_jobs.model_client import ModelClient, build_converse_request
 from bedrock_jobs.tasks import BUILTIN_TASKS, load_tasks
@@ -189,14 +195,16 @@ def _stubbed_model():
 @pytest.mark.parametrize(
     ("code", "status", "expected"),
     [
-        ("ThrottlingException", 429, RetryableJobError),
         ("ModelNotReadyException", 429, RetryableJobError),
         ("ServiceUnavailableException", 503, RetryableJobError),
         ("ModelTimeoutException", 408, RetryableJobError),
         ("SomethingNew", 502, RetryableJobError),
         ("ValidationException", 400, PermanentJobError),
-        ("AccessDeniedException", 403, PermanentJobError),
-        ("ResourceNotFoundException", 404, PermanentJobError),
+        ("AccessDeniedException", 403, SystemicError),
+        ("ResourceNotFoundException", 404, SystemicError),
+        ("UnrecognizedClientException", 403, SystemicError),
+        ("ThrottlingException", 429, ModelThrottledError),
+        ("ServiceQuotaExceededException", 400, ModelThrottledError),
     ],
 )
 def test_model_errors_are_classified(code, status, expected):

@@ -66,12 +66,13 @@ def test_a_local_run_loses_nothing_and_archives_the_poison(tmp_path):
     assert code == 0, report["problems"]
     assert report["ok"]
     assert (report["submitted"], report["completed"], report["failed"], report["lost"]) == (6, 4, 2, 0)
-    assert report["archived"] == 2 and report["paged"] == 2 and report["dead_lettered"] == 1
+    # One alert for the dead-lettered poison; the invalid document is input-caused: counted, not paged.
+    assert report["archived"] == 2 and report["paged"] == 1 and report["dead_lettered"] == 1
     kinds = {e["kind"]: e for e in report["expected_failures"]}
     assert kinds["poison"]["status"] == "failed" and kinds["poison"]["archived"] and kinds["poison"]["paged"]
-    assert (
-        kinds["invalid"]["status"] == "failed" and kinds["invalid"]["archived"] and kinds["invalid"]["paged"]
-    )
+    invalid = kinds["invalid"]
+    assert (invalid["status"], invalid["archived"], invalid["paged"]) == ("failed", True, False)
+    assert invalid["ok"]
     assert report["duplicate_model_successes"] == 0
 
     results = [json.loads(line) for line in (output / "results.jsonl").read_text().splitlines()]
@@ -154,11 +155,26 @@ def test_a_job_that_never_finished_is_lost():
     assert not report["ok"]
 
 
-def test_every_archived_failure_must_have_paged():
-    report = build_report(_data(["failed"], archived=[{"message_id": "m1", "job_id": "j0"}], pages=[]))
+DEAD_LETTER = {"message_id": "m1", "job_id": "j0", "archived_by": "dlq_archiver", "reason": "dead-lettered"}
+
+
+def test_every_dead_lettered_failure_must_have_paged():
+    archived = [DEAD_LETTER]
+    report = build_report(_data(["failed"], archived=archived, pages=[]))
     assert report["lost"] == 0
     assert not report["ok"]
     assert "without a page" in report["problems"][0]
+
+
+def test_a_failure_listed_in_a_batch_alert_counts_as_paged():
+    archived = [DEAD_LETTER]
+    pages = [{"count": 1, "failures": [{"message_id": "m1", "job_id": "j0"}]}]
+    assert build_report(_data(["failed"], archived=archived, pages=pages))["ok"]
+
+
+def test_input_failures_archived_by_the_consumer_need_no_page():
+    archived = [{**DEAD_LETTER, "archived_by": "consumer", "reason": "ValidationException"}]
+    assert build_report(_data(["failed"], archived=archived, pages=[]))["ok"]
 
 
 def test_a_poison_document_that_completed_is_a_problem():

@@ -58,6 +58,16 @@ def settings_fields() -> frozenset[str]:
     return frozenset(fields)
 
 
+def _is_settings(node: ast.expr) -> bool:
+    """``settings.x``, ``self.settings.x``, ``s.x`` or ``get_settings().x``: reads of a Settings object,
+    not of another object that happens to have an attribute of the same name (a task's ``model_id``)."""
+    if isinstance(node, ast.Name):
+        return node.id in ("settings", "s")
+    if isinstance(node, ast.Attribute):
+        return node.attr == "settings"
+    return isinstance(node, ast.Call) and getattr(node.func, "id", None) == "get_settings"
+
+
 def fields_read(module: str, seen: set[str] | None = None) -> set[str]:
     """Settings fields read by ``bedrock_jobs.<module>`` and the package modules it imports."""
     seen = set() if seen is None else seen
@@ -68,7 +78,7 @@ def fields_read(module: str, seen: set[str] | None = None) -> set[str]:
     for node in ast.walk(ast.parse((PACKAGE / f"{module}.py").read_text())):
         if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("bedrock_jobs."):
             fields |= fields_read(node.module.split(".")[1], seen)
-        elif isinstance(node, ast.Attribute) and node.attr in settings_fields():
+        elif isinstance(node, ast.Attribute) and node.attr in settings_fields() and _is_settings(node.value):
             fields.add(node.attr)
         elif isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "require":
             fields |= {

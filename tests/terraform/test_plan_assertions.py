@@ -75,7 +75,7 @@ EXPECTED = {
 REQUIRED_ENV = {
     "producer": {"JOBS_TABLE", "QUEUE_URL", "PAYLOAD_BUCKET"},
     "consumer": {"JOBS_TABLE", "MODEL_ID", "PAYLOAD_BUCKET", "ARCHIVE_BUCKET"},
-    "archiver": {"JOBS_TABLE", "ARCHIVE_BUCKET", "ALERTS_TOPIC_ARN"},
+    "archiver": {"JOBS_TABLE", "ARCHIVE_BUCKET", "ALERTS_TOPIC_ARN", "QUEUE_URL", "ARCHIVER_MAX_REQUEUES"},
 }
 
 XRAY_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
@@ -383,6 +383,12 @@ def test_rendered_role_policies_target_the_stack_resources(state: dict[str, Any]
     assert "ConsumeSourceQueue" not in by_role["producer"]
     assert as_list(by_role["producer"]["EnqueueJobs"]["Resource"]) == [main]
     assert as_list(by_role["producer"]["EnqueueJobs"]["Action"]) == ["sqs:SendMessage"]
+    # The archiver sends never-attempted jobs back to the main queue, the one its QUEUE_URL names.
+    assert as_list(by_role["archiver"]["RequeueUntriedJobs"]["Resource"]) == [main]
+    assert as_list(by_role["archiver"]["RequeueUntriedJobs"]["Action"]) == ["sqs:SendMessage"]
+    archiver_env = env_of(functions[one_address(functions, "module.archiver.aws_lambda_function.this")])
+    producer_env = env_of(functions[one_address(functions, "module.producer.aws_lambda_function.this")])
+    assert archiver_env["QUEUE_URL"] == producer_env["QUEUE_URL"]
     for role in HANDLERS:
         table_statements = [
             s for s in by_role[role].values() if any(a.startswith("dynamodb:") for a in as_list(s["Action"]))
@@ -554,8 +560,19 @@ def test_every_alarm_notifies_the_alerts_topic(plan: Plan, state: dict[str, Any]
         "dlq-not-empty",
         "consumer-errors",
         "consumer-throttles",
+        "input-failures",
+        "systemic-errors",
     ):
         assert any(name.endswith(f"-{alarm}") for name in names), f"no {alarm} alarm in {names}"
+    # Input failures are counted by the functions (EMF) under the stack's namespace and service.
+    (input_failures,) = [a for a in applied.values() if a["alarm_name"].endswith("-input-failures")]
+    consumer_env = env_of(functions[one_address(functions, "module.consumer.aws_lambda_function.this")])
+    assert input_failures["namespace"] == consumer_env["POWERTOOLS_METRICS_NAMESPACE"]
+    assert input_failures["metric_name"] == "JobsFailedOnInput"
+    assert input_failures["dimensions"] == {"service": consumer_env["POWERTOOLS_SERVICE_NAME"]}
+    (systemic,) = [a for a in applied.values() if a["alarm_name"].endswith("-systemic-errors")]
+    assert (systemic["namespace"], systemic["metric_name"]) == (input_failures["namespace"], "SystemicErrors")
+    assert systemic["dimensions"] == input_failures["dimensions"]
 
 
 # ------------------------------------------------------------------------------------------

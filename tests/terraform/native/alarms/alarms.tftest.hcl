@@ -189,6 +189,10 @@ run "optional_function_alarms" {
   }
 
   assert {
+    condition     = length(aws_cloudwatch_metric_alarm.input_failures) == 0 && length(aws_cloudwatch_metric_alarm.systemic_errors) == 0
+    error_message = "The application-metric alarms are off unless application_alarms_enabled (the default)."
+  }
+  assert {
     condition     = length(aws_cloudwatch_metric_alarm.archiver_errors) == 0 && length(aws_cloudwatch_metric_alarm.producer_errors) == 0
     error_message = "Archiver and producer alarms are switched by booleans (names may be unknown until apply)."
   }
@@ -211,5 +215,42 @@ run "subscriptions" {
   assert {
     condition     = aws_sns_topic_subscription.this["https:https://events.pagerduty.com/integration/abc/enqueue"].raw_message_delivery == true
     error_message = "HTTPS subscriptions keep raw message delivery."
+  }
+}
+
+run "input_failures_alarm" {
+  command = plan
+
+  variables {
+    application_alarms_enabled = true
+    metrics_namespace          = "bedrock-jobs"
+    service_name               = "jobs"
+    input_failures_threshold   = 25
+    input_failures_period      = 600
+  }
+
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.input_failures[0].namespace == "bedrock-jobs" && aws_cloudwatch_metric_alarm.input_failures[0].metric_name == "JobsFailedOnInput" && aws_cloudwatch_metric_alarm.input_failures[0].dimensions == tomap({ service = "jobs" })
+    error_message = "Input failures alarm: JobsFailedOnInput of the service, the series the functions publish with the service dimension alone."
+  }
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.input_failures[0].statistic == "Sum" && aws_cloudwatch_metric_alarm.input_failures[0].threshold == 25 && aws_cloudwatch_metric_alarm.input_failures[0].period == 600 && aws_cloudwatch_metric_alarm.input_failures[0].treat_missing_data == "notBreaching"
+    error_message = "Input failures alarm: sum per period above the threshold variable; no data is no failure."
+  }
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.input_failures[0].alarm_actions == toset(["arn:aws:sns:eu-west-1:123456789012:jobs-alerts"]) && strcontains(aws_cloudwatch_metric_alarm.input_failures[0].alarm_description, "docs/runbook.md#runbook-input-failures")
+    error_message = "Input failures alarm notifies the alerts topic and links to its runbook section."
+  }
+  assert {
+    condition     = output.alarm_names["input_failures"] == "jobs-input-failures"
+    error_message = "alarm_names reports the input failures alarm."
+  }
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.systemic_errors[0].metric_name == "SystemicErrors" && aws_cloudwatch_metric_alarm.systemic_errors[0].dimensions == tomap({ service = "jobs" }) && aws_cloudwatch_metric_alarm.systemic_errors[0].threshold == 0 && aws_cloudwatch_metric_alarm.systemic_errors[0].period == 60
+    error_message = "Systemic errors alarm: any SystemicErrors of the service within a minute pages once."
+  }
+  assert {
+    condition     = strcontains(aws_cloudwatch_metric_alarm.systemic_errors[0].alarm_description, "docs/runbook.md#runbook-systemic-errors") && output.alarm_names["systemic_errors"] == "jobs-systemic-errors"
+    error_message = "The systemic errors alarm links to its runbook section and is reported by alarm_names."
   }
 }

@@ -436,3 +436,42 @@ run "rejects_producer_alarms_without_a_function_name" {
 
   expect_failures = [var.producer_alarms_enabled]
 }
+
+# rule: application_alarms_enabled[0]
+run "rejects_application_alarms_without_a_namespace" {
+  command   = plan
+  parallel  = true
+  state_key = "rejects_application_alarms_without_a_namespace"
+
+  variables {
+    application_alarms_enabled = true
+  }
+
+  expect_failures = [var.application_alarms_enabled]
+}
+
+# rule: input_failures_threshold[0]
+run "rejects_negative_input_failures_threshold" {
+  command   = plan
+  parallel  = true
+  state_key = "rejects_negative_input_failures_threshold"
+
+  variables {
+    input_failures_threshold = -1
+  }
+
+  expect_failures = [var.input_failures_threshold]
+}
+
+# rule: input_failures_period[0]
+run "rejects_input_failures_period_not_a_multiple_of_60" {
+  command   = plan
+  parallel  = true
+  state_key = "rejects_input_failures_period_not_a_multiple_of_60"
+
+  variables {
+    input_failures_period = 90
+  }
+
+  expect_failures = [var.input_failures_period]
+}

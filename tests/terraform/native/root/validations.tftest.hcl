@@ -762,6 +762,19 @@ run "rejects_retry_max_delay_above_12_hours" {
   expect_failures = [var.consumer_retry_max_delay_seconds]
 }
 
+# rule: consumer_retry_throttled_base_delay_seconds[0]
+run "rejects_throttled_retry_base_delay_above_12_hours" {
+  command   = plan
+  parallel  = true
+  state_key = "rejects_throttled_retry_base_delay_above_12_hours"
+
+  variables {
+    consumer_retry_throttled_base_delay_seconds = 43201
+  }
+
+  expect_failures = [var.consumer_retry_throttled_base_delay_seconds]
+}
+
 # rule: producer_timeout[0]
 run "rejects_producer_timeout_0" {
   command   = plan
@@ -1458,4 +1471,56 @@ run "rejects_allowed_model_id_with_a_comma" {
   }
 
   expect_failures = [var.allowed_model_ids]
+}
+
+# rule: archiver_max_requeues[0]
+run "rejects_archiver_max_requeues_11" {
+  command   = plan
+  parallel  = true
+  state_key = "rejects_archiver_max_requeues_11"
+
+  variables {
+    archiver_max_requeues = 11
+  }
+
+  expect_failures = [var.archiver_max_requeues]
+}
+
+# rule: archiver_max_requeues[0]
+run "rejects_fractional_archiver_max_requeues" {
+  command   = plan
+  parallel  = true
+  state_key = "rejects_fractional_archiver_max_requeues"
+
+  variables {
+    archiver_max_requeues = 1.5
+  }
+
+  expect_failures = [var.archiver_max_requeues]
+}
+
+# rule: alarm_input_failures_threshold[0]
+run "rejects_negative_alarm_input_failures_threshold" {
+  command   = plan
+  parallel  = true
+  state_key = "rejects_negative_alarm_input_failures_threshold"
+
+  variables {
+    alarm_input_failures_threshold = -1
+  }
+
+  expect_failures = [var.alarm_input_failures_threshold]
+}
+
+# rule: alarm_input_failures_period[0]
+run "rejects_alarm_input_failures_period_30" {
+  command   = plan
+  parallel  = true
+  state_key = "rejects_alarm_input_failures_period_30"
+
+  variables {
+    alarm_input_failures_period = 30
+  }
+
+  expect_failures = [var.alarm_input_failures_period]
 }

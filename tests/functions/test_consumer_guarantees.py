@@ -1,0 +1,275 @@
+"""The consumer's guarantees under AWS faults (issue 8, items 1, 5, 6 and 14).
+
+Faults are injected inside the embedded AWS (``aws_faults``) and the fake Bedrock, so the functions'
+own SDK retries run; outcomes are read from the table, the queues, the archive, the alerts inbox and
+the fake model's own log of successful calls.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from decimal import Decimal
+
+import bedrock_jobs
+import pytest
+from bedrock_jobs_local.aws_faults import FaultControl
+from bedrock_jobs_local.fake_bedrock import FakeBedrock, summarize
+from bedrock_jobs_local.module_defaults import load_module_defaults
+
+from tests.conftest import AwsResources
+from tests.support.jobs import failed_ids, job_body, queue_counts, receive, run_consumer, send
+from tests.support.lambda_events import FakeLambdaContext
+
+# The complete write is the only job update naming this attribute (see JobStore.complete).
+COMPLETE_WRITE = "completed_at"
+THROTTLED = "ProvisionedThroughputExceededException"
+
+
+def set_env(monkeypatch: pytest.MonkeyPatch, **values: str) -> None:
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+    bedrock_jobs.reset_caches()
+
+
+def expire_lease(aws: AwsResources, job_id: str) -> None:
+    """What the passing of time does to a crashed invocation's lease."""
+    aws.client("dynamodb").update_item(
+        TableName=aws.table,
+        Key={"job_id": {"S": job_id}},
+        UpdateExpression="SET lease_expires_at = :past",
+        ExpressionAttributeValues={":past": {"N": str(Decimal(str(time.time() - 1)))}},
+    )
+
+
+# -- item 5: once the model answered, the answer survives -------------------------------------------
+def test_a_throttled_complete_write_is_finished_from_the_saved_answer_without_a_second_call(
+    aws_env: AwsResources,
+    aws_faults: FaultControl,
+    fake_bedrock: FakeBedrock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    set_env(monkeypatch, RETRY_BASE_DELAY_SECONDS="0")
+    aws_faults.add("dynamodb", "UpdateItem", THROTTLED, 400, times=None, match=COMPLETE_WRITE)
+    send(aws_env, job_body("saved-1"))
+
+    first, _ = run_consumer(aws_env)
+    assert len(first["batchItemFailures"]) == 1
+    assert aws_faults.count("dynamodb", "UpdateItem") >= 2  # botocore retried it before giving up
+    assert aws_env.job("saved-1")["status"] == "pending"
+    aws_faults.clear()
+
+    second, _ = run_consumer(aws_env)
+    assert second["batchItemFailures"] == []
+    job = aws_env.job("saved-1")
+    assert job["status"] == "complete" and job["result"]
+    assert fake_bedrock.successful_calls_by_job()["saved-1"] == 1
+    assert queue_counts(aws_env) == (0, 0)
+
+
+def test_an_s3_error_storing_a_large_result_does_not_cost_a_second_model_call(
+    aws_env: AwsResources,
+    aws_faults: FaultControl,
+    fake_bedrock: FakeBedrock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    set_env(monkeypatch, RETRY_BASE_DELAY_SECONDS="0", INLINE_RESULT_MAX_BYTES="10")
+    aws_faults.add("s3", "PutObject", "SlowDown", 503, times=None, path="results/large-1.txt")
+    send(aws_env, job_body("large-1"))
+
+    first, _ = run_consumer(aws_env)
+    assert len(first["batchItemFailures"]) == 1
+    aws_faults.clear()
+    second, _ = run_consumer(aws_env)
+
+    assert second["batchItemFailures"] == []
+    job = aws_env.job("large-1")
+    assert job["status"] == "complete" and job["result_uri"] == "s3://payloads/results/large-1.txt"
+    stored = aws_env.client("s3").get_object(Bucket="payloads", Key="results/large-1.txt")["Body"].read()
+    assert stored.decode() == summarize(job_body("large-1")["document"])
+    assert fake_bedrock.successful_calls_by_job()["large-1"] == 1
+
+
+def test_a_crash_after_the_answer_was_saved_is_finished_by_the_next_delivery(
+    aws_env: AwsResources,
+    aws_faults: FaultControl,
+    fake_bedrock: FakeBedrock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The invocation dies after saving the answer: it neither completes nor gives the lease back."""
+    set_env(monkeypatch, RETRY_BASE_DELAY_SECONDS="0")
+    aws_faults.add("dynamodb", "UpdateItem", "InternalServerError", 500, times=None, match=COMPLETE_WRITE)
+    # The give-back write is the other update naming last_error (the claim does not).
+    aws_faults.add("dynamodb", "UpdateItem", "InternalServerError", 500, times=None, match="last_error")
+    send(aws_env, job_body("crash-1"))
+    run_consumer(aws_env)
+    assert aws_env.job("crash-1")["status"] == "processing"  # a crashed holder's lease
+    aws_faults.clear()
+
+    blocked, _ = run_consumer(aws_env)  # the lease is live: a redelivery backs off
+    assert len(blocked["batchItemFailures"]) == 1
+    expire_lease(aws_env, "crash-1")
+    set_env(monkeypatch, RETRY_BASE_DELAY_SECONDS="0")
+    deadline = time.monotonic() + 30
+    while aws_env.job("crash-1")["status"] != "complete" and time.monotonic() < deadline:
+        run_consumer(aws_env)
+
+    job = aws_env.job("crash-1")
+    assert job["status"] == "complete" and job["attempts"] == 2
+    assert fake_bedrock.successful_calls_by_job()["crash-1"] == 1
+
+
+def test_when_neither_store_accepts_the_answer_the_job_is_retried_not_lost(
+    aws_env: AwsResources,
+    aws_faults: FaultControl,
+    fake_bedrock: FakeBedrock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The one case that costs a second call: S3 and the table both refuse the answer."""
+    set_env(monkeypatch, RETRY_BASE_DELAY_SECONDS="0")
+    aws_faults.add("s3", "PutObject", "InternalError", 500, times=None)
+    aws_faults.add("dynamodb", "UpdateItem", THROTTLED, 400, times=None, match=COMPLETE_WRITE)
+    send(aws_env, job_body("both-down"))
+    run_consumer(aws_env)
+    aws_faults.clear()
+    run_consumer(aws_env)
+    assert aws_env.job("both-down")["status"] == "complete"
+    assert fake_bedrock.successful_calls_by_job()["both-down"] == 2
+
+
+# -- item 6: the first model attempt is gated by the deadline too -----------------------------------
+def test_a_slow_claim_leaves_no_time_for_the_model_so_it_is_not_called(
+    aws_env: AwsResources, aws_faults: FaultControl, fake_bedrock: FakeBedrock
+) -> None:
+    # Budget to start: 1 s connect + 1 s read + 3 s storage = 5 s of the 6 s invocation. The claim then
+    # takes 2.5 s, leaving 0.5 s before the storage margin: not enough for one 2 s attempt.
+    send(aws_env, job_body("late-1"))
+    event = receive(aws_env)
+    aws_faults.add("dynamodb", "UpdateItem", None, match="started_at", delay_seconds=2.5)
+
+    response, _ = run_consumer(aws_env, event, FakeLambdaContext(timeout_seconds=6))
+
+    assert failed_ids(response) == {event["Records"][0]["messageId"]}
+    assert fake_bedrock.calls_for("late-1") == []
+    job = aws_env.job("late-1")
+    # Given back untried: the claim is not counted as an attempt and the message is visible again at once.
+    assert job["status"] == "pending" and job["attempts"] == 0
+    assert queue_counts(aws_env) == (1, 0)
+
+
+# -- item 14: deployment mistakes and throttling storms do not fail jobs ----------------------------
+def test_model_access_denied_keeps_the_job_and_pages_nobody_per_job(
+    aws_env: AwsResources,
+    fake_bedrock: FakeBedrock,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from bedrock_jobs import batch
+
+    visibility: list[int] = []
+    original = batch.delay_redelivery
+    monkeypatch.setattr(
+        "bedrock_jobs.job_processor.delay_redelivery",
+        lambda record, seconds, logger: visibility.append(seconds) or original(record, seconds, logger),
+    )
+    fake_bedrock.push_script("access_denied", "access_denied", "access_denied", "access_denied")
+    for n in range(2):
+        send(aws_env, job_body(f"denied-{n}"))
+
+    response, _ = run_consumer(aws_env)
+
+    assert len(response["batchItemFailures"]) == 2
+    for n in range(2):
+        job = aws_env.job(f"denied-{n}")
+        assert job["status"] == "pending" and "AccessDeniedException" in job["last_error"]
+    assert aws_env.archived() == [] and aws_env.published(aws_env.alerts_inbox_url) == []
+    assert visibility == [900, 900]  # RETRY_MAX_DELAY_SECONDS: nothing changes until the fix
+    emitted = [json.loads(line) for line in capsys.readouterr().out.splitlines() if "SystemicErrors" in line]
+    # EMF carries a metric's values as a number or a list of numbers.
+    assert sum(sum(v) if isinstance(v := doc["SystemicErrors"], list) else v for doc in emitted) == 2
+
+
+def test_a_table_access_error_is_systemic_too(
+    aws_env: AwsResources,
+    aws_faults: FaultControl,
+    fake_bedrock: FakeBedrock,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    visibility: list[int] = []
+    monkeypatch.setattr(
+        "bedrock_jobs.job_processor.delay_redelivery",
+        lambda record, seconds, logger: visibility.append(seconds),
+    )
+    aws_faults.add("dynamodb", "UpdateItem", "AccessDeniedException", 400, times=None)
+    send(aws_env, job_body("no-table-access"))
+    response, _ = run_consumer(aws_env)
+    assert len(response["batchItemFailures"]) == 1
+    assert fake_bedrock.calls_for("no-table-access") == []
+    assert aws_env.archived() == []
+    assert visibility == [900]
+    assert '"SystemicErrors"' in capsys.readouterr().out
+
+
+def test_a_throttling_storm_spans_minutes_before_a_job_can_be_dead_lettered(
+    aws_env: AwsResources, fake_bedrock: FakeBedrock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Module defaults (receive count, throttle backoff base); the jitter draws its lowest value."""
+    module = load_module_defaults()
+    assert module.queue_max_receive_count == 3
+    delays: list[tuple[str, int]] = []
+    monkeypatch.setattr(
+        "bedrock_jobs.job_processor.delay_redelivery",
+        lambda record, seconds, logger: delays.append(
+            (record["attributes"]["ApproximateReceiveCount"], seconds)
+        ),
+    )
+    monkeypatch.setattr("bedrock_jobs.batch.random.random", lambda: 0.0)
+    set_env(
+        monkeypatch,
+        RETRY_THROTTLED_BASE_DELAY_SECONDS=str(module.consumer_retry_throttled_base_delay_seconds),
+        RETRY_MAX_DELAY_SECONDS=str(module.consumer_retry_max_delay_seconds),
+    )
+    fake_bedrock.push_script(*["throttle"] * 6)
+    send(aws_env, job_body("storm"))
+    sqs = aws_env.client("sqs")
+    for _ in range(2):
+        event = receive(aws_env)
+        run_consumer(aws_env, event)
+        sqs.change_message_visibility(
+            QueueUrl=aws_env.queue_url,
+            ReceiptHandle=event["Records"][0]["receiptHandle"],
+            VisibilityTimeout=0,
+        )
+    assert delays == [("1", 90), ("2", 180)]
+    # Receives 1 and 2 each wait at least this long; receive 3 is the last try before the DLQ.
+    assert sum(seconds for _, seconds in delays) >= 270
+
+
+# -- item 1: a FIFO group's untried records come back with their head ------------------------------
+@pytest.mark.parametrize("aws_env", [{"fifo": True}], indirect=True)
+def test_untried_records_of_a_fifo_group_come_back_with_the_head_not_after_the_visibility_timeout(
+    aws_env: AwsResources, fake_bedrock: FakeBedrock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bedrock_jobs import batch
+
+    delays: dict[str, int] = {}
+    monkeypatch.setattr("bedrock_jobs.batch.random.random", lambda: 1.0)
+    original = batch.delay_redelivery
+    for module in ("bedrock_jobs.job_processor", "bedrock_jobs.batch"):
+        monkeypatch.setattr(
+            f"{module}.delay_redelivery",
+            lambda record, seconds, logger: (
+                delays.__setitem__(record["messageId"], seconds) or original(record, seconds, logger)
+            ),
+        )
+    set_env(monkeypatch, RETRY_BASE_DELAY_SECONDS="4")
+    fake_bedrock.push_script("error", "error")
+    ids = [send(aws_env, job_body(f"fifo-{n}"), group="g") for n in range(3)]
+
+    response, _ = run_consumer(aws_env)
+
+    assert failed_ids(response) == set(ids)
+    assert delays == {ids[0]: 4, ids[1]: 4, ids[2]: 4}
+    assert [fake_bedrock.calls_for(f"fifo-{n}") != [] for n in range(3)] == [True, False, False]
+    assert [aws_env.job(f"fifo-{n}") for n in (1, 2)] == [None, None]
