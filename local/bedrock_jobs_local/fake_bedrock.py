@@ -94,6 +94,8 @@ class FakeBedrockConfig:
     invalid_marker: str = "INVALID-INPUT"
     off_label_marker: str = "OFF-LABEL"
     honour_max_tokens: bool = False
+    # Longest summary the fake writes; raise it to get results of any size.
+    summary_chars: int = 280
     seed: int = 7
     script: list[str] = field(default_factory=list)
 
@@ -292,7 +294,9 @@ class FakeBedrock:
                 off_label = self.config.off_label_marker and self.config.off_label_marker in document
                 text = OFF_LABEL_REPLY if off_label else classify(document, labels)
             else:
-                text = summarize(document, max_chars=int(metadata.get("summary_chars", 280)))
+                text = summarize(
+                    document, max_chars=int(metadata.get("summary_chars", self.config.summary_chars))
+                )
             stop_reason = "end_turn"
             max_tokens = (body.get("inferenceConfig") or {}).get("maxTokens")
             if self.config.honour_max_tokens and max_tokens and _token_count(text) > max_tokens:

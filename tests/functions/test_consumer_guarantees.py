@@ -7,9 +7,10 @@ the fake model's own log of successful calls.
 
 from __future__ import annotations
 
-import json
 import time
+from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 import bedrock_jobs
 import pytest
@@ -20,6 +21,7 @@ from bedrock_jobs_local.module_defaults import load_module_defaults
 from tests.conftest import AwsResources
 from tests.support.jobs import failed_ids, job_body, queue_counts, receive, run_consumer, send
 from tests.support.lambda_events import FakeLambdaContext
+from tests.support.metrics import metric_total
 
 # The complete write is the only job update naming this attribute (see JobStore.complete).
 COMPLETE_WRITE = "completed_at"
@@ -30,6 +32,31 @@ def set_env(monkeypatch: pytest.MonkeyPatch, **values: str) -> None:
     for name, value in values.items():
         monkeypatch.setenv(name, value)
     bedrock_jobs.reset_caches()
+
+
+@dataclass(frozen=True)
+class Redelivery:
+    message_id: str
+    receive_count: str
+    seconds: int
+
+
+@pytest.fixture
+def redeliveries(monkeypatch: pytest.MonkeyPatch) -> list[Redelivery]:
+    """Every visibility change the consumer asks SQS for (it is still made), in order."""
+    from bedrock_jobs import batch
+
+    seen: list[Redelivery] = []
+    original = batch.delay_redelivery
+
+    def observed(record: dict[str, Any], seconds: int, logger: Any) -> bool:
+        count = (record.get("attributes") or {}).get("ApproximateReceiveCount", "")
+        seen.append(Redelivery(record["messageId"], count, seconds))
+        return original(record, seconds, logger)
+
+    for module in ("bedrock_jobs.job_processor", "bedrock_jobs.batch"):
+        monkeypatch.setattr(f"{module}.delay_redelivery", observed)
+    return seen
 
 
 def expire_lease(aws: AwsResources, job_id: str) -> None:
@@ -119,6 +146,33 @@ def test_a_crash_after_the_answer_was_saved_is_finished_by_the_next_delivery(
     assert fake_bedrock.successful_calls_by_job()["crash-1"] == 1
 
 
+def test_a_result_that_would_push_the_item_over_400_kb_goes_to_s3_and_is_asked_for_once(
+    aws_env: AwsResources, fake_bedrock: FakeBedrock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The inline limit alone is not enough: the job's other attributes share the item's 400 KB."""
+    set_env(monkeypatch, RETRY_BASE_DELAY_SECONDS="0", INLINE_RESULT_MAX_BYTES="300000")
+    fake_bedrock.config.summary_chars = 300_000
+    document = "The printer is on fire. " * 10_000  # 240,000 bytes, summarised whole
+    aws_env.client("s3").put_object(Bucket="payloads", Key="documents/big", Body=document.encode())
+    body = {
+        "job_id": "big-item",
+        "task": "summarize",
+        "document_uri": "s3://payloads/documents/big",
+        "metadata": {"notes": "n" * 180_000},
+    }
+    send(aws_env, body)
+
+    for _ in range(3):
+        if aws_env.job("big-item") and aws_env.job("big-item")["status"] == "complete":
+            break
+        run_consumer(aws_env)
+
+    job = aws_env.job("big-item")
+    assert job["status"] == "complete" and "result" not in job
+    assert job["result_uri"] == "s3://payloads/results/big-item.txt" and job["result_bytes"] > 200_000
+    assert fake_bedrock.successful_calls_by_job()["big-item"] == 1
+
+
 def test_when_neither_store_accepts_the_answer_the_job_is_retried_not_lost(
     aws_env: AwsResources,
     aws_faults: FaultControl,
@@ -161,17 +215,9 @@ def test_a_slow_claim_leaves_no_time_for_the_model_so_it_is_not_called(
 def test_model_access_denied_keeps_the_job_and_pages_nobody_per_job(
     aws_env: AwsResources,
     fake_bedrock: FakeBedrock,
-    monkeypatch: pytest.MonkeyPatch,
+    redeliveries: list[Redelivery],
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from bedrock_jobs import batch
-
-    visibility: list[int] = []
-    original = batch.delay_redelivery
-    monkeypatch.setattr(
-        "bedrock_jobs.job_processor.delay_redelivery",
-        lambda record, seconds, logger: visibility.append(seconds) or original(record, seconds, logger),
-    )
     fake_bedrock.push_script("access_denied", "access_denied", "access_denied", "access_denied")
     for n in range(2):
         send(aws_env, job_body(f"denied-{n}"))
@@ -183,47 +229,37 @@ def test_model_access_denied_keeps_the_job_and_pages_nobody_per_job(
         job = aws_env.job(f"denied-{n}")
         assert job["status"] == "pending" and "AccessDeniedException" in job["last_error"]
     assert aws_env.archived() == [] and aws_env.published(aws_env.alerts_inbox_url) == []
-    assert visibility == [900, 900]  # RETRY_MAX_DELAY_SECONDS: nothing changes until the fix
-    emitted = [json.loads(line) for line in capsys.readouterr().out.splitlines() if "SystemicErrors" in line]
-    # EMF carries a metric's values as a number or a list of numbers.
-    assert sum(sum(v) if isinstance(v := doc["SystemicErrors"], list) else v for doc in emitted) == 2
+    # RETRY_MAX_DELAY_SECONDS: nothing changes until someone fixes the deployment.
+    assert [r.seconds for r in redeliveries] == [900, 900]
+    assert metric_total(capsys.readouterr().out, "SystemicErrors") == 2
 
 
 def test_a_table_access_error_is_systemic_too(
     aws_env: AwsResources,
     aws_faults: FaultControl,
     fake_bedrock: FakeBedrock,
-    monkeypatch: pytest.MonkeyPatch,
+    redeliveries: list[Redelivery],
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    visibility: list[int] = []
-    monkeypatch.setattr(
-        "bedrock_jobs.job_processor.delay_redelivery",
-        lambda record, seconds, logger: visibility.append(seconds),
-    )
     aws_faults.add("dynamodb", "UpdateItem", "AccessDeniedException", 400, times=None)
     send(aws_env, job_body("no-table-access"))
     response, _ = run_consumer(aws_env)
     assert len(response["batchItemFailures"]) == 1
     assert fake_bedrock.calls_for("no-table-access") == []
     assert aws_env.archived() == []
-    assert visibility == [900]
-    assert '"SystemicErrors"' in capsys.readouterr().out
+    assert [r.seconds for r in redeliveries] == [900]
+    assert metric_total(capsys.readouterr().out, "SystemicErrors") == 1
 
 
 def test_a_throttling_storm_spans_minutes_before_a_job_can_be_dead_lettered(
-    aws_env: AwsResources, fake_bedrock: FakeBedrock, monkeypatch: pytest.MonkeyPatch
+    aws_env: AwsResources,
+    fake_bedrock: FakeBedrock,
+    monkeypatch: pytest.MonkeyPatch,
+    redeliveries: list[Redelivery],
 ) -> None:
     """Module defaults (receive count, throttle backoff base); the jitter draws its lowest value."""
     module = load_module_defaults()
     assert module.queue_max_receive_count == 3
-    delays: list[tuple[str, int]] = []
-    monkeypatch.setattr(
-        "bedrock_jobs.job_processor.delay_redelivery",
-        lambda record, seconds, logger: delays.append(
-            (record["attributes"]["ApproximateReceiveCount"], seconds)
-        ),
-    )
     monkeypatch.setattr("bedrock_jobs.batch.random.random", lambda: 0.0)
     set_env(
         monkeypatch,
@@ -241,28 +277,20 @@ def test_a_throttling_storm_spans_minutes_before_a_job_can_be_dead_lettered(
             ReceiptHandle=event["Records"][0]["receiptHandle"],
             VisibilityTimeout=0,
         )
-    assert delays == [("1", 90), ("2", 180)]
+    assert [(r.receive_count, r.seconds) for r in redeliveries] == [("1", 90), ("2", 180)]
     # Receives 1 and 2 each wait at least this long; receive 3 is the last try before the DLQ.
-    assert sum(seconds for _, seconds in delays) >= 270
+    assert sum(r.seconds for r in redeliveries) >= 270
 
 
 # -- item 1: a FIFO group's untried records come back with their head ------------------------------
 @pytest.mark.parametrize("aws_env", [{"fifo": True}], indirect=True)
 def test_untried_records_of_a_fifo_group_come_back_with_the_head_not_after_the_visibility_timeout(
-    aws_env: AwsResources, fake_bedrock: FakeBedrock, monkeypatch: pytest.MonkeyPatch
+    aws_env: AwsResources,
+    fake_bedrock: FakeBedrock,
+    monkeypatch: pytest.MonkeyPatch,
+    redeliveries: list[Redelivery],
 ) -> None:
-    from bedrock_jobs import batch
-
-    delays: dict[str, int] = {}
     monkeypatch.setattr("bedrock_jobs.batch.random.random", lambda: 1.0)
-    original = batch.delay_redelivery
-    for module in ("bedrock_jobs.job_processor", "bedrock_jobs.batch"):
-        monkeypatch.setattr(
-            f"{module}.delay_redelivery",
-            lambda record, seconds, logger: (
-                delays.__setitem__(record["messageId"], seconds) or original(record, seconds, logger)
-            ),
-        )
     set_env(monkeypatch, RETRY_BASE_DELAY_SECONDS="4")
     fake_bedrock.push_script("error", "error")
     ids = [send(aws_env, job_body(f"fifo-{n}"), group="g") for n in range(3)]
@@ -270,6 +298,6 @@ def test_untried_records_of_a_fifo_group_come_back_with_the_head_not_after_the_v
     response, _ = run_consumer(aws_env)
 
     assert failed_ids(response) == set(ids)
-    assert delays == {ids[0]: 4, ids[1]: 4, ids[2]: 4}
+    assert {r.message_id: r.seconds for r in redeliveries} == {ids[0]: 4, ids[1]: 4, ids[2]: 4}
     assert [fake_bedrock.calls_for(f"fifo-{n}") != [] for n in range(3)] == [True, False, False]
     assert [aws_env.job(f"fifo-{n}") for n in (1, 2)] == [None, None]
