@@ -483,6 +483,8 @@ module "archiver" {
       # Where a dead-lettered job that was never attempted is sent back to, and how often.
       QUEUE_URL             = module.queue.queue_url
       ARCHIVER_MAX_REQUEUES = tostring(var.archiver_max_requeues)
+      # Where the consumer saves model answers: a job with one is sent back to be finished, not failed.
+      PAYLOAD_BUCKET = module.payload_bucket.bucket_id
     },
     # A dead-lettered job fails like any other: its "job failed" notice goes to the results topic.
     var.results_topic_enabled ? { RESULTS_TOPIC_ARN = local.results_topic_arn } : {},
@@ -501,6 +503,11 @@ module "archiver" {
         sid       = "ArchiveFailures"
         actions   = ["s3:PutObject"]
         resources = ["${local.archive_bucket_arn}/${local.failed_prefix}*"]
+      },
+      {
+        sid       = "ReadSavedModelAnswers"
+        actions   = ["s3:GetObject"]
+        resources = ["${local.payload_bucket_arn}/${local.results_prefix}*"]
       },
       {
         sid       = "MarkJobsFailed"

@@ -7,7 +7,9 @@ Every dead-lettered record ends one of these ways:
   batch mechanics, not the job, put it here (a FIFO group handed back after its head failed, an
   invocation out of time). It goes back to the main queue with the same body, group and attributes
   plus a requeue counter, at most ``ARCHIVER_MAX_REQUEUES`` times; past that it is failed like any
-  other dead letter. No job ends ``failed`` without a model attempt for these reasons alone.
+  other dead letter. No job ends ``failed`` without a model attempt for these reasons alone. A job
+  whose model answer an earlier delivery saved (but could not store) is sent back the same way, so
+  the consumer finishes it from that answer instead of the answer being thrown away.
 * **deferred**: its job is ``processing`` under a live lease (a duplicate dead-lettered while the
   original works). The message is archived, the job left alone, and the record handed back with its
   visibility set to the end of the lease, when it is looked at again.
@@ -42,6 +44,7 @@ from bedrock_jobs.job_store import COMPLETE, PENDING, PROCESSING, JobStore
 from bedrock_jobs.messages import is_valid_job_id, job_id_hint, receive_count, string_attribute
 from bedrock_jobs.notifications import page_archived_failures, publish_job_notice
 from bedrock_jobs.observability import emit_job_metrics, local_context, logger, metrics, tracer
+from bedrock_jobs.payload_store import PayloadStore
 
 # Message attribute counting how often the archiver sent a message back to the main queue.
 REQUEUE_ATTRIBUTE = "bedrock_jobs_requeues"
@@ -129,6 +132,21 @@ def _never_attempted(job: dict[str, Any] | None) -> bool:
     return job is None or (job.get("status") == PENDING and not job.get("attempts"))
 
 
+def _has_saved_answer(settings: Settings, job_id: str, job: dict[str, Any] | None) -> bool:
+    """The model answered an earlier delivery, which saved the answer but could not store the job.
+
+    Sent back, the consumer finishes the job from the saved answer without calling the model again;
+    failing it would throw a paid-for answer away.
+    """
+    if not job or job.get("status") not in (PENDING, PROCESSING) or _lease_seconds_left(job) is not None:
+        return False
+    try:
+        return PayloadStore(settings.payload_bucket).saved_model_answer(job_id) is not None
+    except Exception as exc:  # unsure: fail the job as before rather than keep the record in the DLQ
+        logger.warning("could not look for a saved model answer", extra={"error": str(exc)})
+        return False
+
+
 def _lease_seconds_left(job: dict[str, Any]) -> float | None:
     lease = job.get("lease_expires_at")
     if job.get("status") != PROCESSING or not isinstance(lease, int | float):
@@ -210,12 +228,18 @@ def record_handler(record: SQSRecord) -> Disposition:
         source_queue=record.raw_event.get("eventSourceARN"),
     )
 
-    if store and job_id and _never_attempted(job):
+    why_requeue = None
+    if store and job_id:
+        if _never_attempted(job):
+            why_requeue = "was never attempted"
+        elif _has_saved_answer(settings, job_id, job):
+            why_requeue = "has a saved model answer"
+    if why_requeue:
         if not settings.queue_url:
-            logger.error("QUEUE_URL is not set: a never-attempted job cannot be requeued and is failed")
+            logger.error("QUEUE_URL is not set: the job cannot be requeued and is failed")
         elif requeues < settings.archiver_max_requeues and _requeue(settings, record, requeues):
             logger.warning(
-                "dead-lettered job was never attempted; sent back to the main queue",
+                f"dead-lettered job {why_requeue}; sent back to the main queue",
                 extra={"requeues": requeues + 1, "max_requeues": settings.archiver_max_requeues},
             )
             disposition.outcome = "requeued"

@@ -19,7 +19,15 @@ from bedrock_jobs_local.fake_bedrock import FakeBedrock, summarize
 from bedrock_jobs_local.module_defaults import load_module_defaults
 
 from tests.conftest import AwsResources
-from tests.support.jobs import failed_ids, job_body, queue_counts, receive, run_consumer, send
+from tests.support.jobs import (
+    failed_ids,
+    job_body,
+    queue_counts,
+    receive,
+    run_archiver,
+    run_consumer,
+    send,
+)
 from tests.support.lambda_events import FakeLambdaContext
 from tests.support.metrics import metric_total
 
@@ -144,6 +152,33 @@ def test_a_crash_after_the_answer_was_saved_is_finished_by_the_next_delivery(
     job = aws_env.job("crash-1")
     assert job["status"] == "complete" and job["attempts"] == 2
     assert fake_bedrock.successful_calls_by_job()["crash-1"] == 1
+
+
+def test_a_job_dead_lettered_with_a_saved_answer_is_sent_back_and_finished_from_it(
+    aws_env: AwsResources,
+    aws_faults: FaultControl,
+    fake_bedrock: FakeBedrock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every delivery fails to store the job; the archiver must not throw the saved answer away."""
+    set_env(monkeypatch, RETRY_BASE_DELAY_SECONDS="0")
+    aws_faults.add("dynamodb", "UpdateItem", THROTTLED, 400, times=None, match=COMPLETE_WRITE)
+    send(aws_env, job_body("stored-late"))
+    for _ in range(3):  # the queue's maxReceiveCount
+        run_consumer(aws_env)
+    aws_faults.clear()
+    assert receive(aws_env)["Records"] == []  # the next receive moves it to the DLQ instead
+    assert queue_counts(aws_env, "dlq") == (1, 0)
+
+    archived, _ = run_archiver(aws_env)
+    assert archived == {"batchItemFailures": []}
+    assert queue_counts(aws_env) == (1, 0) and aws_env.job("stored-late")["status"] == "pending"
+    run_consumer(aws_env)
+
+    job = aws_env.job("stored-late")
+    assert job["status"] == "complete" and job["result"]
+    assert fake_bedrock.successful_calls_by_job()["stored-late"] == 1
+    assert aws_env.published(aws_env.alerts_inbox_url) == []
 
 
 def test_a_result_that_would_push_the_item_over_400_kb_goes_to_s3_and_is_asked_for_once(

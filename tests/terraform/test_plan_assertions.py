@@ -75,7 +75,14 @@ EXPECTED = {
 REQUIRED_ENV = {
     "producer": {"JOBS_TABLE", "QUEUE_URL", "PAYLOAD_BUCKET"},
     "consumer": {"JOBS_TABLE", "MODEL_ID", "PAYLOAD_BUCKET", "ARCHIVE_BUCKET"},
-    "archiver": {"JOBS_TABLE", "ARCHIVE_BUCKET", "ALERTS_TOPIC_ARN", "QUEUE_URL", "ARCHIVER_MAX_REQUEUES"},
+    "archiver": {
+        "JOBS_TABLE",
+        "ARCHIVE_BUCKET",
+        "ALERTS_TOPIC_ARN",
+        "QUEUE_URL",
+        "ARCHIVER_MAX_REQUEUES",
+        "PAYLOAD_BUCKET",
+    },
 }
 
 XRAY_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
@@ -389,6 +396,13 @@ def test_rendered_role_policies_target_the_stack_resources(state: dict[str, Any]
     archiver_env = env_of(functions[one_address(functions, "module.archiver.aws_lambda_function.this")])
     producer_env = env_of(functions[one_address(functions, "module.producer.aws_lambda_function.this")])
     assert archiver_env["QUEUE_URL"] == producer_env["QUEUE_URL"]
+    # It reads saved model answers (results/ in the payload bucket) and nothing else there.
+    (saved_answers,) = as_list(by_role["archiver"]["ReadSavedModelAnswers"]["Resource"])
+    assert as_list(by_role["archiver"]["ReadSavedModelAnswers"]["Action"]) == ["s3:GetObject"]
+    assert (
+        saved_answers.endswith("/results/*")
+        and archiver_env["PAYLOAD_BUCKET"] == producer_env["PAYLOAD_BUCKET"]
+    )
     for role in HANDLERS:
         table_statements = [
             s for s in by_role[role].values() if any(a.startswith("dynamodb:") for a in as_list(s["Action"]))
