@@ -1,41 +1,115 @@
-"""One batch of 10 jobs: records one by one (MAX_CONCURRENT_RECORDS=1) vs concurrently (=10).
+"""One batch of 10 jobs: records one by one vs concurrently, for the consumer and a bare-boto3 reference.
 
-Same moto, same fake model latency, same consumer code; only the record concurrency differs.
+Same embedded AWS (moto in its own process, so its CPU is not the function's), same fake model latency,
+same run; the consumer runs as deployed (INFO logs and EMF metrics on, written to /dev/null). Runs of the
+four variants are interleaved, so machine noise hits them alike, and each variant is warmed up first
+(a warm Lambda environment: clients built, code imported).
+
+CPU per record is measured too: this process's CPU (the consumer, plus the fake model's few
+microseconds) and the emulator's CPU (moto's child process), per record of the concurrent batches.
 """
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
 
-from bench.harness import context, enqueue, pipeline, receive_batch
+from bench.harness import (
+    context,
+    discard_stdout,
+    emulator_pid,
+    enqueue,
+    pipeline,
+    process_cpu_seconds,
+    receive_batch,
+)
 
 BATCH = 10
 
 
-def _one_run(latency: float, concurrency: int, run_id: str) -> float:
+@dataclass
+class Timings:
+    wall: list[float] = field(default_factory=list)
+    cpu_per_record: list[float] = field(default_factory=list)
+    emulator_cpu_per_record: list[float] = field(default_factory=list)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.wall)
+
+
+def _set_concurrency(concurrency: int) -> None:
+    from bedrock_jobs import config
+
+    os.environ["MAX_CONCURRENT_RECORDS"] = str(concurrency)
+    config.get_settings.cache_clear()  # settings only; the cached clients stay (a warm container)
+
+
+def run(latency: float, repeats: int) -> dict[str, float]:
     from bedrock_jobs import consumer
 
-    with pipeline(run_id, latency=latency, MAX_CONCURRENT_RECORDS=str(concurrency)) as (
-        aws,
-        resources,
-        model,
-    ):
-        enqueue(aws, resources, BATCH, run_id)
-        event = receive_batch(aws, resources, BATCH)
-        assert len(event["Records"]) == BATCH
-        started = time.perf_counter()
-        response = consumer.handler(event, context())
-        elapsed = time.perf_counter() - started
-        assert response["batchItemFailures"] == [], response
-        assert sum(model.successful_calls_by_job().values()) == BATCH
-    return elapsed
+    from bench.bare_boto3 import BareConsumer
 
+    results: dict[str, float] = {}
+    with pipeline("batch", latency=latency, log_level="INFO") as (aws, resources, model):
+        bare = BareConsumer(dict(os.environ))
+        moto_pid = emulator_pid(aws)
 
-def run(latency: float, repeats: int) -> None:
-    sequential = statistics.median(_one_run(latency, 1, f"seq{i}") for i in range(repeats))
-    concurrent = statistics.median(_one_run(latency, BATCH, f"con{i}") for i in range(repeats))
-    print(f"\n== batch of {BATCH} jobs, model latency {latency:.2f} s (median of {repeats}) ==")
-    print(f"  one record at a time     : {sequential:6.2f} s  ({sequential / latency:4.1f} model latencies)")
-    print(f"  records concurrently     : {concurrent:6.2f} s  ({concurrent / latency:4.1f} model latencies)")
-    print(f"  speed-up                 : {sequential / concurrent:6.1f}x")
+        def ours(event: dict[str, Any], concurrency: int) -> None:
+            _set_concurrency(concurrency)
+            response = consumer.handler(event, context())
+            assert response["batchItemFailures"] == [], response
+
+        variants: dict[str, tuple[Callable[[dict[str, Any], int], None], int]] = {
+            "consumer, one by one": (ours, 1),
+            "consumer, concurrent": (ours, BATCH),
+            "bare boto3, one by one": (bare.handle, 1),
+            "bare boto3, concurrent": (bare.handle, BATCH),
+        }
+        timings = {name: Timings() for name in variants}
+        runs = 0
+        for round_ in range(repeats + 1):  # round 0 warms every variant up and is not counted
+            for name, (handle, concurrency) in variants.items():
+                runs += 1
+                prefix = f"b{runs}"
+                enqueue(aws, resources, BATCH, prefix)
+                event = receive_batch(aws, resources, BATCH)
+                assert len(event["Records"]) == BATCH
+                emulator_before = process_cpu_seconds(moto_pid) if moto_pid else 0.0
+                cpu_before = time.process_time()
+                started = time.perf_counter()
+                with discard_stdout():
+                    handle(event, concurrency)
+                elapsed = time.perf_counter() - started
+                cpu = time.process_time() - cpu_before
+                emulator_cpu = (process_cpu_seconds(moto_pid) - emulator_before) if moto_pid else 0.0
+                calls = model.successful_calls_by_job()
+                assert all(calls[f"{prefix}-{i}"] == 1 for i in range(BATCH)), calls
+                if round_:
+                    timings[name].wall.append(elapsed)
+                    timings[name].cpu_per_record.append(cpu / BATCH)
+                    timings[name].emulator_cpu_per_record.append(emulator_cpu / BATCH)
+
+    print(f"\n== batch of {BATCH} jobs, model latency {latency:.2f} s (median of {repeats}, interleaved) ==")
+    print(f"  {'':26s} {'wall':>7s} {'latencies':>9s} {'CPU/record':>11s} {'emulator CPU/record':>20s}")
+    for name, t in timings.items():
+        print(
+            f"  {name:26s} {t.median:6.2f}s {t.median / latency:9.1f} "
+            f"{statistics.median(t.cpu_per_record) * 1000:9.1f}ms "
+            f"{statistics.median(t.emulator_cpu_per_record) * 1000:18.1f}ms"
+        )
+    ours_ratio = timings["consumer, one by one"].median / timings["consumer, concurrent"].median
+    bare_ratio = timings["bare boto3, one by one"].median / timings["bare boto3, concurrent"].median
+    print(f"  speed-up, consumer         : {ours_ratio:5.1f}x  (target 8x; the limit is {BATCH}x)")
+    print(f"  speed-up, bare boto3       : {bare_ratio:5.1f}x  (same calls, nothing else)")
+    print(f"  consumer / bare boto3      : {ours_ratio / bare_ratio:5.2f}")
+    results.update(
+        speedup=ours_ratio,
+        bare_speedup=bare_ratio,
+        cpu_per_record_ms=statistics.median(timings["consumer, concurrent"].cpu_per_record) * 1000,
+    )
+    return results

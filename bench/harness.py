@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -19,10 +20,13 @@ MODEL_ID = "anthropic.claude-3-haiku-20240307-v1:0"
 
 @contextmanager
 def pipeline(
-    name: str, latency: float = 0.0, **env: str
+    name: str, latency: float = 0.0, aws_mode: str = "process", log_level: str = "ERROR", **env: str
 ) -> Iterator[tuple[EmbeddedAws, Resources, FakeBedrock]]:
+    """``aws_mode="process"``: moto in a child process, so its CPU is not the measured function's (in
+    Lambda, AWS does not run on the function's vCPU). ``log_level="INFO"`` with metrics on is what a
+    deployed consumer does; wrap the measured calls in ``discard_stdout`` then."""
     saved = dict(os.environ)
-    with EmbeddedAws() as aws, FakeBedrock(latency_seconds=latency) as model:
+    with EmbeddedAws(mode=aws_mode) as aws, FakeBedrock(latency_seconds=latency) as model:
         # moto's backends are process-wide, so every run gets its own resource names.
         resources = aws.create_resources(
             f"bench-{name}",
@@ -46,21 +50,50 @@ def pipeline(
                 "RESULTS_TOPIC_ARN": resources.results_topic_arn,
                 "MODEL_ID": MODEL_ID,
                 "POWERTOOLS_TRACE_DISABLED": "true",
-                "POWERTOOLS_LOG_LEVEL": "ERROR",
-                "POWERTOOLS_METRICS_DISABLED": "true",
+                "POWERTOOLS_LOG_LEVEL": log_level,
+                "POWERTOOLS_METRICS_DISABLED": "true" if log_level == "ERROR" else "false",
                 **env,
             }
         )
         bedrock_jobs.reset_caches()
         from bedrock_jobs.observability import logger
 
-        logger.setLevel("ERROR")  # the logger was built at import; benchmarks print only their numbers
+        logger.setLevel(log_level)  # the logger was built at import
         try:
             yield aws, resources, model
         finally:
             os.environ.clear()
             os.environ.update(saved)
             bedrock_jobs.reset_caches()
+
+
+@contextmanager
+def discard_stdout() -> Iterator[None]:
+    """Send what the handlers write to stdout (JSON logs, EMF metrics) to /dev/null, at the fd level."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
+
+
+def emulator_pid(aws: EmbeddedAws) -> int | None:
+    """The moto child process of ``EmbeddedAws(mode="process")``, whose CPU the benchmarks report."""
+    process = getattr(aws, "_process", None)
+    return process.pid if process is not None else None
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU time of another process (Linux ``/proc``)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def enqueue(aws: EmbeddedAws, resources: Resources, count: int, prefix: str) -> None:

@@ -1,11 +1,18 @@
 """SQS batch mechanics shared by the consumer and the archiver.
 
-``ConcurrentSqsBatchProcessor`` is Powertools' ``BatchProcessor`` (partial batch responses, success and
-failure bookkeeping) with records run on a bounded thread pool, so a batch of ten model calls takes
-about one model latency instead of ten. Records are grouped by ``MessageGroupId`` (FIFO queues) and
-each group runs in order on one thread: after the first failure in a group the rest of that group is
-reported as failed without being processed, which keeps FIFO order. On standard queues every record
-is its own group.
+``process_partial_response`` runs a Lambda SQS event's records through a record handler on a bounded
+thread pool (``ConcurrentSqsBatchProcessor``), so a batch of ten model calls takes about one model
+latency instead of ten, and returns Lambda's partial batch response
+``{"batchItemFailures": [{"itemIdentifier": <messageId>}, ...]}`` listing the records that failed. A
+fully failed batch is still a partial response: raising would count as a function error and hide which
+records failed for which reason.
+
+Records are grouped by ``MessageGroupId`` (FIFO queues; on standard queues every record is its own
+group). Each group runs on one thread through Powertools' ``SqsFifoPartialProcessor``, used through its
+public context-manager API: in order, and after the first failure the rest of the group is reported as
+failed without being processed, which keeps FIFO order. Those untried records are given the redelivery
+delay of the group's failed head. Powertools' batch package is imported on the first batch, not at
+cold start.
 """
 
 from __future__ import annotations
@@ -15,61 +22,98 @@ import random
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from types import TracebackType
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
-from aws_lambda_powertools.utilities.batch.exceptions import SQSFifoMessageGroupCircuitBreakerError
 from botocore.exceptions import BotoCoreError, ClientError
 
 from bedrock_jobs import aws_clients
 
-_GROUP_FAILED = (
-    SQSFifoMessageGroupCircuitBreakerError,
-    SQSFifoMessageGroupCircuitBreakerError("A previous record from this message group failed processing"),
-    None,
-)
+ExceptionInfo = tuple[type[BaseException], BaseException, TracebackType | None]
 
 
-class ConcurrentSqsBatchProcessor(BatchProcessor):
+class UnexpectedBatchEventError(ValueError):
+    """The event is not an SQS batch: no ``Records`` list of record objects."""
+
+
+class ConcurrentSqsBatchProcessor:
+    """Runs one batch; afterwards ``exceptions`` holds the failed records' exception info."""
+
     def __init__(self, max_workers: int = 10, logger: Any | None = None) -> None:
-        # A fully failed batch is still a partial response: raising would count as a function error
-        # and hide which records failed for which reason.
-        super().__init__(EventType.SQS, raise_on_entire_batch_failure=False, logger=logger)
         self.max_workers = max_workers
+        self.logger = logger
+        self.exceptions: list[ExceptionInfo] = []
 
-    def process(self) -> list[tuple]:
-        groups: dict[str, list[dict]] = {}
-        for record in self.records:
+    def process(
+        self, records: list[dict[str, Any]], record_handler: Callable[..., Any], context: Any | None = None
+    ) -> dict[str, list[dict[str, str]]]:
+        self.exceptions = []
+        groups: dict[str, list[dict[str, Any]]] = {}
+        for record in records:
             attributes = record.get("attributes") or {}
             groups.setdefault(attributes.get("MessageGroupId") or record.get("messageId", ""), []).append(
                 record
             )
-        if len(self.records) <= 1 or self.max_workers <= 1:
-            return [result for group in groups.values() for result in self._process_group(group)]
-        with ThreadPoolExecutor(
-            max_workers=min(self.max_workers, len(groups)), thread_name_prefix="record"
-        ) as pool:
-            return [
-                result for results in pool.map(self._process_group, groups.values()) for result in results
-            ]
 
-    def _process_group(self, records: list[dict]) -> list[tuple]:
-        results: list[tuple] = []
-        group_delay: int | None = None
-        for record in records:
-            if results and results[-1][0] == "fail":
-                data = self._to_batch_type(record, event_type=self.event_type, model=self.model)
-                results.append(self.failure_handler(record=data, exception=_GROUP_FAILED))
-                if group_delay is not None:
-                    # Never tried: it comes back with the head of its group instead of after the
-                    # queue's whole visibility timeout.
-                    delay_redelivery(record, group_delay, _logger)
-                continue
-            _last_redelivery_delay.__dict__.pop("seconds", None)
-            results.append(self._process_record(record))
-            if results[-1][0] == "fail":
-                group_delay = _last_redelivery_delay.__dict__.pop("seconds", None)
-        return results
+        def run(group: list[dict[str, Any]]) -> set[str]:
+            return self._process_group(group, record_handler, context)
+
+        if len(records) <= 1 or self.max_workers <= 1:
+            failed = [run(group) for group in groups.values()]
+        else:
+            workers = min(self.max_workers, len(groups))
+            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="record") as pool:
+                failed = list(pool.map(run, groups.values()))
+        failed_ids = set().union(*failed)
+        return {
+            "batchItemFailures": [
+                {"itemIdentifier": str(r.get("messageId") or "")}
+                for r in records
+                if str(r.get("messageId") or "") in failed_ids
+            ]
+        }
+
+    def _process_group(
+        self, group: list[dict[str, Any]], record_handler: Callable[..., Any], context: Any | None
+    ) -> set[str]:
+        """One message group, in order; the message ids that failed."""
+        from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor
+        from aws_lambda_powertools.utilities.batch.exceptions import (
+            BatchProcessingError,
+            SQSFifoCircuitBreakerError,
+        )
+
+        processor = SqsFifoPartialProcessor(logger=self.logger)
+        _last_redelivery_delay.__dict__.pop("seconds", None)
+        try:
+            with processor(records=group, handler=record_handler, lambda_context=context):
+                processor.process()
+        except BatchProcessingError:
+            pass  # every record of the group failed: reported below like any partial failure
+        head_delay = _last_redelivery_delay.__dict__.pop("seconds", None)
+        failed: set[str] = set()
+        for record, exc_info in zip(processor.fail_messages, processor.exceptions, strict=True):
+            failed.add(record.message_id)
+            self.exceptions.append(exc_info)  # list.append is atomic under the GIL
+            if head_delay is not None and isinstance(exc_info[1], SQSFifoCircuitBreakerError):
+                # Never tried: it comes back with the head of its group instead of after the queue's
+                # whole visibility timeout.
+                delay_redelivery(record.raw_event, head_delay, _logger)
+        return failed
+
+
+def process_partial_response(
+    event: dict[str, Any],
+    record_handler: Callable[..., Any],
+    processor: ConcurrentSqsBatchProcessor,
+    context: Any | None = None,
+) -> dict[str, list[dict[str, str]]]:
+    """Run an SQS event's records; the handler gets ``record=SQSRecord`` (and ``lambda_context=`` when
+    its signature names it, as Powertools passes it). Same call and response as Powertools' function."""
+    records = event.get("Records") if isinstance(event, dict) else None
+    if not records or not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+        raise UnexpectedBatchEventError("not an SQS event: expected a non-empty 'Records' list of objects")
+    return processor.process(records, record_handler, context)
 
 
 # -- retry backoff through the message's visibility timeout ------------------------------------------

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import process_partial_response
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from bedrock_jobs.batch import ConcurrentSqsBatchProcessor
+from bedrock_jobs.batch import ConcurrentSqsBatchProcessor, process_partial_response
 from bedrock_jobs.config import get_settings
 from bedrock_jobs.job_processor import JobProcessor, RecordOutcome
 from bedrock_jobs.observability import local_context, logger, metrics, tracer
+
+if TYPE_CHECKING:  # annotations only: these modules are not needed to run
+    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
 _processor: JobProcessor | None = None
 

@@ -28,23 +28,24 @@ import base64
 import math
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import process_partial_response
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
 
 from bedrock_jobs import aws_clients
 from bedrock_jobs.archive import archive_record
-from bedrock_jobs.batch import ConcurrentSqsBatchProcessor, delay_redelivery
+from bedrock_jobs.batch import ConcurrentSqsBatchProcessor, delay_redelivery, process_partial_response
 from bedrock_jobs.config import Settings, get_settings
 from bedrock_jobs.job_store import COMPLETE, PENDING, PROCESSING, JobStore
 from bedrock_jobs.messages import is_valid_job_id, job_id_hint, receive_count, string_attribute
 from bedrock_jobs.notifications import page_archived_failures, publish_job_notice
 from bedrock_jobs.observability import emit_job_metrics, local_context, logger, metrics, tracer
 from bedrock_jobs.payload_store import PayloadStore
+
+if TYPE_CHECKING:  # annotations only: these modules are not needed to run
+    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
 # Message attribute counting how often the archiver sent a message back to the main queue.
 REQUEUE_ATTRIBUTE = "bedrock_jobs_requeues"

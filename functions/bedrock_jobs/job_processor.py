@@ -14,9 +14,8 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import asdict, dataclass, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from botocore.exceptions import ClientError
 
 from bedrock_jobs import aws_clients
@@ -43,6 +42,9 @@ from bedrock_jobs.observability import (
     tracer,
 )
 from bedrock_jobs.payload_store import PayloadStore
+
+if TYPE_CHECKING:  # annotations only; the batch processor builds the records
+    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 # Extra lease beyond the invocation's remaining time, so the lease outlives the invocation that holds it.
 LEASE_MARGIN_SECONDS = 30

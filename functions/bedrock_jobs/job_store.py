@@ -34,6 +34,7 @@ TERMINAL = frozenset({COMPLETE, FAILED})
 INTERNAL_ATTRIBUTES = frozenset(
     {
         "claim_token",
+        "written_by_claim",
         "lease_expires_at",
         "request_sha256",
         "expires_at",
@@ -224,6 +225,10 @@ class JobStore:
                 raise
             old = exc.response.get("Item")
             job = _from_item(old) if old else (self.get(job_id) or {})
+            if job.get("status") == PROCESSING and job.get("claim_token") == token:
+                # Our own claim: the write landed, its answer was lost (a 5xx or timeout after it was
+                # applied), and botocore's retry of the same request found the lease it had just taken.
+                return Claim(ClaimOutcome.CLAIMED, job, token)
             status = job.get("status")
             outcome = {COMPLETE: ClaimOutcome.ALREADY_COMPLETE, FAILED: ClaimOutcome.ALREADY_FAILED}.get(
                 status, ClaimOutcome.IN_PROGRESS
@@ -243,15 +248,19 @@ class JobStore:
         update = _Update(removes=removes)
         for name, value in fields.items():
             update.set(name, value)
+        update.set("written_by_claim", token)
         if uncount_attempt:
             update.sets.append(f"attempts = attempts - {update.value(1)}")
         condition = f"claim_token = {update.value(token)} AND #status = {update.value(PROCESSING)}"
         try:
-            self._update(job_id, update, condition)
+            self._update(job_id, update, condition, ReturnValuesOnConditionCheckFailure="ALL_OLD")
         except ClientError as exc:
-            if _conditional_failed(exc):
-                return False  # our lease ran out and someone else owns the job now
-            raise
+            if not _conditional_failed(exc):
+                raise
+            # Either our lease ran out and someone else owns the job now, or this very write landed and
+            # its answer was lost (a 5xx or timeout after it was applied), so botocore's retry found it done.
+            old = _from_item(exc.response.get("Item") or {})
+            return old.get("written_by_claim") == token and all(old.get(k) == v for k, v in fields.items())
         return True
 
     def complete(self, job_id: str, token: str, fields: dict[str, Any]) -> bool:

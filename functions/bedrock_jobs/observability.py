@@ -6,18 +6,97 @@ Service name and metrics namespace come from ``POWERTOOLS_SERVICE_NAME`` and
 
 from __future__ import annotations
 
+import functools
 import os
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 
 SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME") or "bedrock-jobs"
 NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or "bedrock-jobs"
 
+_Function = TypeVar("_Function", bound=Callable[..., Any])
+
+
+_TRUTHY = frozenset({"1", "true", "yes", "on", "y", "t"})
+
+
+def tracing_enabled() -> bool:
+    """Powertools' own rule: traced only inside Lambda (not SAM/Chalice local) unless turned off."""
+    if os.environ.get("POWERTOOLS_TRACE_DISABLED", "false").strip().lower() in _TRUTHY:
+        return False
+    if os.environ.get("AWS_SAM_LOCAL") or os.environ.get("AWS_CHALICE_CLI_MODE"):
+        return False
+    return bool(os.environ.get("LAMBDA_TASK_ROOT"))
+
+
+class LazyTracer:
+    """Powertools ``Tracer``, created when the first traced function runs instead of at import.
+
+    Creating a ``Tracer`` imports the X-Ray SDK, whose recorder builds two botocore clients: about as
+    much time as importing boto3 itself. Outside Lambda (tests, local runs, the bench) tracing is off
+    and that cost buys nothing, so it is never paid; in Lambda the real Tracer is made on the first
+    invocation, before the handler's first AWS call, and it traces the handler and methods as before.
+    """
+
+    def __init__(self, service: str) -> None:
+        self.service = service
+        self._lock = threading.Lock()
+        self._tracer: Any = None
+        self._enabled: bool | None = None
+
+    @property
+    def enabled(self) -> bool:
+        if self._enabled is None:
+            self._enabled = tracing_enabled()
+        return self._enabled
+
+    @property
+    def tracer(self) -> Any:
+        """The Powertools Tracer (made on first use; also for annotations in traced code)."""
+        if self._tracer is None:
+            with self._lock:
+                if self._tracer is None:
+                    from aws_lambda_powertools import Tracer
+
+                    self._tracer = Tracer(service=self.service)
+        return self._tracer
+
+    def capture_lambda_handler(self, capture_response: bool = True) -> Callable[[_Function], _Function]:
+        return self._deferred(
+            lambda function: self.tracer.capture_lambda_handler(function, capture_response=capture_response)
+        )
+
+    def capture_method(self, capture_response: bool = True) -> Callable[[_Function], _Function]:
+        return self._deferred(
+            lambda function: self.tracer.capture_method(function, capture_response=capture_response)
+        )
+
+    def _deferred(self, trace: Callable[[Any], Any]) -> Callable[[_Function], _Function]:
+        def decorate(function: _Function) -> _Function:
+            traced: list[Any] = []  # the traced function, built on the first call
+
+            @functools.wraps(function)
+            def call(*args: Any, **kwargs: Any) -> Any:
+                if not traced:
+                    if not self.enabled:
+                        return function(*args, **kwargs)
+                    with self._lock:
+                        built = trace(function) if not traced else traced[0]
+                    traced[:] = [built]
+                return traced[0](*args, **kwargs)
+
+            return call  # type: ignore[return-value]
+
+        return decorate
+
+
 logger = Logger(service=SERVICE)
-tracer = Tracer(service=SERVICE)
+tracer = LazyTracer(service=SERVICE)
 metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
 
 

@@ -226,6 +226,42 @@ def test_when_neither_store_accepts_the_answer_the_job_is_retried_not_lost(
     assert fake_bedrock.successful_calls_by_job()["both-down"] == 2
 
 
+def test_a_claim_that_landed_but_answered_500_is_recognised_as_ours_on_the_retry(
+    aws_env: AwsResources, aws_faults: FaultControl, fake_bedrock: FakeBedrock
+) -> None:
+    """Found by the chaos run: botocore retries the claim, whose condition then meets our own lease."""
+    aws_faults.add(
+        "dynamodb", "UpdateItem", "InternalServerError", 500, times=1, after=True, match="started_at"
+    )
+    send(aws_env, job_body("own-claim"))
+
+    response, _ = run_consumer(aws_env)
+
+    assert response == {"batchItemFailures": []}
+    assert aws_faults.count("dynamodb", "UpdateItem") == 1
+    job = aws_env.job("own-claim")
+    assert job["status"] == "complete" and job["attempts"] == 1
+    assert fake_bedrock.successful_calls_by_job()["own-claim"] == 1
+
+
+def test_a_complete_write_that_landed_but_answered_500_still_announces_the_job(
+    aws_env: AwsResources, aws_faults: FaultControl, fake_bedrock: FakeBedrock
+) -> None:
+    """The retry of a landed completion is recognised as ours, not taken for a lost lease."""
+    aws_faults.add(
+        "dynamodb", "UpdateItem", "InternalServerError", 500, times=1, after=True, match=COMPLETE_WRITE
+    )
+    send(aws_env, job_body("own-complete"))
+
+    response, _ = run_consumer(aws_env)
+
+    assert response == {"batchItemFailures": []}
+    assert aws_env.job("own-complete")["status"] == "complete"
+    notices = aws_env.published(aws_env.results_inbox_url)
+    assert [(n["job_id"], n["event"]) for n in notices] == [("own-complete", "job.complete")]
+    assert fake_bedrock.successful_calls_by_job()["own-complete"] == 1
+
+
 # -- item 6: the first model attempt is gated by the deadline too -----------------------------------
 def test_a_slow_claim_leaves_no_time_for_the_model_so_it_is_not_called(
     aws_env: AwsResources, aws_faults: FaultControl, fake_bedrock: FakeBedrock
