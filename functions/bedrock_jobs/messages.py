@@ -64,6 +64,19 @@ def _require_str(body: dict[str, Any], name: str) -> str:
     return value
 
 
+def _has_empty_key(value: Any) -> bool:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if "" in item:
+                return True
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
 def _from_spec_shape(body: dict[str, Any]) -> JobMessage:
     job_id = _require_str(body, "job_id")
     if not is_valid_job_id(job_id):
@@ -88,6 +101,9 @@ def _from_spec_shape(body: dict[str, Any]) -> JobMessage:
     metadata = body.get("metadata") or {}
     if not isinstance(metadata, dict):
         raise PermanentJobError("message field 'metadata' must be an object")
+    if _has_empty_key(metadata):
+        # DynamoDB attribute names, map keys included, are at least one character: no claim could store it.
+        raise PermanentJobError("message field 'metadata' contains an object with an empty key")
     optional = {}
     for name in _OPTIONAL_STRINGS:
         value = body.get(name)

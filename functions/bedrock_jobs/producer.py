@@ -192,12 +192,20 @@ NOT_HTTP_MESSAGE = "not an HTTP request (payload format 2.0): use POST /jobs, or
 
 
 def _is_http_request(event: Any) -> bool:
-    """An API Gateway HTTP API / Function URL event, payload format 2.0."""
+    """An API Gateway HTTP API / Function URL event, payload format 2.0, with the parts the resolver
+    reads shaped as those services send them (a hand-made event that gets one wrong is not a request)."""
+    if not (isinstance(event, dict) and event.get("version") == "2.0"):
+        return False
+    context = event.get("requestContext")
+    http = context.get("http") if isinstance(context, dict) else None
+    headers = event.get("headers") or {}
     return (
-        isinstance(event, dict)
-        and event.get("version") == "2.0"
-        and isinstance(event.get("requestContext"), dict)
-        and isinstance(event["requestContext"].get("http"), dict)
+        isinstance(http, dict)
+        and isinstance(http.get("method"), str)
+        and isinstance(event.get("rawPath"), str)
+        and isinstance(headers, dict)
+        and all(isinstance(value, str) for value in headers.values())
+        and isinstance(event.get("body"), str | None)
     )
 
 

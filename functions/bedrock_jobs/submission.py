@@ -212,6 +212,9 @@ def _check_values(value: Any, where: str) -> None:
             if len(str(abs(item))) > MAX_NUMBER_DIGITS:
                 raise InvalidJobRequest(f"{where}: integers may have at most {MAX_NUMBER_DIGITS} digits")
         elif isinstance(item, Mapping):
+            if "" in item:
+                # DynamoDB attribute names, map keys included, are at least one character long.
+                raise InvalidJobRequest(f"{where} contains an object with an empty key")
             stack.extend((k, depth + 1) for k in item)
             stack.extend((v, depth + 1) for v in item.values())
         elif isinstance(item, list | tuple):
