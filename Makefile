@@ -10,7 +10,7 @@ CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 CHECKOV_VERSION ?= >=3.2,<4
 ARGS ?=
 
-.PHONY: test run bench lint fmt clean
+.PHONY: test run chaos bench lint fmt clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ test: $(STAMP) $(CHECKOV_STAMP)
 ## run: the whole pipeline on this machine (embedded AWS, local model); ARGS="--jobs 2000" etc.
 run: $(STAMP)
 	$(PY) -m bedrock_jobs_local.run $(ARGS)
+
+## chaos: 5,000 jobs under model, AWS, crash and duplicate faults, then invariants; ARGS="--jobs 300" etc.
+chaos: $(STAMP)
+	$(PY) -m bedrock_jobs_local.chaos $(ARGS)
 
 ## bench: benchmarks, printing ratios measured side by side
 bench: $(STAMP)

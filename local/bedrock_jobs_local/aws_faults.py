@@ -5,7 +5,9 @@ as in production: botocore parses the error, its retry layer retries what AWS do
 (throttling, 5xx; see "Error retries" in the boto3 guide) and our code sees what reaches it after that.
 
 A rule matches requests by service (the SigV4 signing name: ``dynamodb``, ``sqs``, ``s3``, ``sns``) and
-API action, optionally by a substring of the raw request body or of the URL path (S3 keys), and fails
+API action, optionally by a substring of the raw request body or of the URL path (S3 keys) and by the
+access key id that signed it (so one caller — a function, the event source mapping — can be faulted while
+the harness's own clients are not), and fails
 the next ``times`` of them (every one when ``None``), each with probability ``rate`` from a seeded
 generator. With ``after=True`` the
 request is first executed by moto and the error returned afterwards: the write happened but the caller
@@ -32,6 +34,7 @@ import requests
 CONTROL_PATH = "/_faults"
 
 _CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request")
+_ACCESS_KEY = re.compile(r"Credential=([^/]+)/")
 
 
 @dataclass
@@ -47,7 +50,9 @@ class FaultRule:
     path: str | None = None
     rate: float = 1.0
     delay_seconds: float = 0.0
+    access_key: str | None = None  # only requests signed with this access key id
     id: int = 0
+    fired: int = 0  # requests this rule has failed (or delayed) so far
 
 
 @dataclass
@@ -66,6 +71,7 @@ class FaultRegistry:
     def add(self, rule: FaultRule) -> int:
         with self._lock:
             rule.id = self._next_id
+            rule.fired = 0
             self._next_id += 1
             self.rules.append(rule)
             return rule.id
@@ -81,7 +87,14 @@ class FaultRegistry:
         with self._lock:
             return {"injected": list(self.injected), "rules": [asdict(r) for r in self.rules]}
 
-    def take(self, service: str, action: str, body: bytes, path: str = "") -> FaultRule | None:
+    def snapshot_rule(self, rule_id: int) -> dict[str, Any]:
+        """Only one rule: cheap to poll while waiting for that rule to fire."""
+        with self._lock:
+            return {"rules": [asdict(r) for r in self.rules if r.id == rule_id]}
+
+    def take(
+        self, service: str, action: str, body: bytes, path: str = "", access_key: str = ""
+    ) -> FaultRule | None:
         """The rule that fails this request, counting it against the rule's ``times``."""
         with self._lock:
             for rule in self.rules:
@@ -93,10 +106,13 @@ class FaultRegistry:
                     continue
                 if rule.path is not None and rule.path not in path:
                     continue
+                if rule.access_key is not None and rule.access_key != access_key:
+                    continue
                 if rule.rate < 1.0 and self._rng.random() >= rule.rate:
                     continue
                 if rule.times is not None:
                     rule.times -= 1
+                rule.fired += 1
                 self.injected.append(
                     {"service": service, "action": action, "code": rule.code, "after": rule.after}
                 )
@@ -117,6 +133,12 @@ def request_identity(environ: dict[str, Any], body: bytes) -> tuple[str, str]:
         action = parse_qs(body.decode("utf-8", "replace")).get("Action", [""])[0]
         return service, action
     return service, ""
+
+
+def request_access_key(environ: dict[str, Any]) -> str:
+    """The access key id a SigV4 request was signed with, or ``""``."""
+    found = _ACCESS_KEY.search(environ.get("HTTP_AUTHORIZATION", ""))
+    return found.group(1) if found else ""
 
 
 def _s3_action(environ: dict[str, Any]) -> str:
@@ -168,7 +190,8 @@ class FaultInjectingApp:
             self.registry.clear()
         service, action = request_identity(environ, body)
         path = environ.get("PATH_INFO", "")
-        rule = self.registry.take(service, action, body, path) if service and action else None
+        access_key = request_access_key(environ)
+        rule = self.registry.take(service, action, body, path, access_key) if service and action else None
         if rule is None:
             return self.app(environ, start_response)
         if rule.delay_seconds:
@@ -193,7 +216,8 @@ class FaultInjectingApp:
             self.registry.clear(int(seed[0]) if seed else None)
             answer = {"cleared": True}
         else:
-            answer = self.registry.snapshot()
+            rule_id = parse_qs(environ.get("QUERY_STRING", "")).get("rule")
+            answer = self.registry.snapshot_rule(int(rule_id[0])) if rule_id else self.registry.snapshot()
         payload = json.dumps(answer).encode()
         start_response(
             "200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))]
@@ -272,6 +296,7 @@ class FaultControl:
         rate: float = 1.0,
         delay_seconds: float = 0.0,
         message: str = "injected fault",
+        access_key: str | None = None,
     ) -> int:
         spec = {k: v for k, v in locals().items() if k != "self"}
         response = requests.post(self.url, json=spec, timeout=10)
@@ -286,6 +311,18 @@ class FaultControl:
         response = requests.get(self.url, timeout=10)
         response.raise_for_status()
         return list(response.json()["injected"])
+
+    def fired(self, rule_id: int) -> int:
+        """How many requests rule ``rule_id`` has failed (or delayed) so far."""
+        response = requests.get(self.url, params={"rule": rule_id}, timeout=10)
+        response.raise_for_status()
+        return sum(int(rule["fired"]) for rule in response.json()["rules"])
+
+    def rules(self) -> list[dict[str, Any]]:
+        """The rules in place, each with how often it ``fired``."""
+        response = requests.get(self.url, timeout=10)
+        response.raise_for_status()
+        return list(response.json()["rules"])
 
     def count(self, service: str | None = None, action: str | None = None) -> int:
         return sum(

@@ -81,9 +81,10 @@ class EmbeddedAws:
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         if self.mode == "thread":
             from .aws_faults import FaultInjectingMotoServer
-            from .moto_atomic import make_dynamodb_writes_atomic
+            from .moto_atomic import make_dynamodb_writes_atomic, make_sqs_deletes_atomic
 
             make_dynamodb_writes_atomic()
+            make_sqs_deletes_atomic()
             self._server = FaultInjectingMotoServer(ip_address="127.0.0.1", port=0).start()
             host, port = self._server.get_host_and_port()
         else:
@@ -142,16 +143,32 @@ class EmbeddedAws:
 
         return FaultControl(self.endpoint_url)
 
-    def client(self, service: str) -> Any:
-        """A client for the runner's own use, configured explicitly rather than from the environment."""
-        if service not in self._clients:
+    def client(
+        self, service: str, access_key_id: str | None = None, total_max_attempts: int | None = None
+    ) -> Any:
+        """A client for the runner's own use, configured explicitly rather than from the environment.
+
+        ``access_key_id`` signs as another caller (moto maps every unknown key to the same account), so
+        fault rules can target, say, the event source mapping's calls and spare the runner's own reads.
+        """
+        key = f"{service}:{access_key_id or ''}:{total_max_attempts}"
+        if key not in self._clients:
             assert self._session, "call start() first"
-            self._clients[service] = self._session.client(
+            credentials = (
+                {"aws_access_key_id": access_key_id, "aws_secret_access_key": "testing"}
+                if access_key_id
+                else {}
+            )
+            retries: dict[str, Any] = {"mode": "standard", "max_attempts": 5}
+            if total_max_attempts is not None:  # the first attempt included, as Lambda's own settings count
+                retries = {"mode": "standard", "total_max_attempts": total_max_attempts}
+            self._clients[key] = self._session.client(
                 service,
                 endpoint_url=self.endpoint_url,
-                config=Config(max_pool_connections=64, retries={"mode": "standard", "max_attempts": 5}),
+                config=Config(max_pool_connections=64, retries=retries),
+                **credentials,
             )
-        return self._clients[service]
+        return self._clients[key]
 
     def environment(self) -> dict[str, str]:
         """Process environment that sends every standard boto3 client to this server."""

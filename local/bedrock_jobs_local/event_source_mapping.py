@@ -31,6 +31,7 @@ from __future__ import annotations
 import base64
 import logging
 import math
+import random
 import threading
 import time
 from collections import Counter
@@ -80,6 +81,10 @@ class MappingConfig:
     idle_wait_seconds: int = 1
     #: Without maximum concurrency an ESM is bounded by the function's concurrency; a local stand-in.
     unreserved_concurrency: int = 100
+    #: Chaos only: the share of records also handed, as a copy, to a second concurrent invocation —
+    #: SQS's at-least-once delivery giving two pollers the same message. Drawn from ``duplicate_seed``.
+    duplicate_rate: float = 0.0
+    duplicate_seed: int = 0
 
     def validate(self) -> None:
         limit = 10 if self.fifo else 10_000
@@ -96,6 +101,8 @@ class MappingConfig:
             raise MappingConfigError("maximum_concurrency must be 2..1000")
         if self.pollers < 1:
             raise MappingConfigError("pollers must be >= 1")
+        if not 0 <= self.duplicate_rate <= 1:
+            raise MappingConfigError("duplicate_rate must be 0..1")
 
     @property
     def concurrency_limit(self) -> int:
@@ -113,6 +120,10 @@ class BatchOutcome:
     result: InvocationResult
     whole_batch_failed: bool
     reason: str = ""
+    #: The Lambda records of the batch, as the function received them.
+    records: list[dict[str, Any]] = field(default_factory=list)
+    #: This invocation got copies of records another invocation was handed too (``duplicate_rate``).
+    duplicate: bool = False
 
 
 @dataclass
@@ -125,6 +136,7 @@ class MappingStats:
     timeouts: int = 0
     errors: int = 0
     delete_errors: int = 0
+    duplicates_delivered: int = 0
     in_flight: int = 0
     max_in_flight: int = 0
     batch_sizes: Counter[int] = field(default_factory=Counter)
@@ -146,6 +158,7 @@ class MappingStats:
             "timeouts": self.timeouts,
             "errors": self.errors,
             "delete_errors": self.delete_errors,
+            "duplicates_delivered": self.duplicates_delivered,
             "in_flight": self.in_flight,
             "max_in_flight": self.max_in_flight,
             "batch_sizes": dict(sorted(self.batch_sizes.items())),
@@ -280,6 +293,8 @@ class SqsEventSourceMapping:
         self._slots = threading.BoundedSemaphore(config.concurrency_limit)
         self._executor: ThreadPoolExecutor | None = None
         self._pollers: list[threading.Thread] = []
+        self._duplicate_rng = random.Random(config.duplicate_seed)
+        self._duplicates: list[threading.Thread] = []
 
     # -- lifecycle -------------------------------------------------------------------------------
     def start(self) -> SqsEventSourceMapping:
@@ -304,6 +319,8 @@ class SqsEventSourceMapping:
         if self._executor:
             self._executor.shutdown(wait=True)
             self._executor = None
+        for thread in list(self._duplicates):
+            thread.join()
 
     def __enter__(self) -> SqsEventSourceMapping:
         return self.start()
@@ -318,7 +335,7 @@ class SqsEventSourceMapping:
     @property
     def in_flight(self) -> int:
         with self._lock:
-            return self.stats.in_flight
+            return self.stats.in_flight + sum(t.is_alive() for t in self._duplicates)
 
     # -- polling ---------------------------------------------------------------------------------
     def _poll_loop(self) -> None:
@@ -405,13 +422,33 @@ class SqsEventSourceMapping:
         records = [
             to_lambda_record(m, self.queue_arn, self.region, self.dead_letter_source_arn) for m in messages
         ]
-        message_ids = [r["messageId"] for r in records]
         with self._lock:
             self.stats.invocations += 1
             self.stats.records_delivered += len(records)
             self.stats.batch_sizes[len(records)] += 1
-            self.stats.deliveries.update(message_ids)
+            self.stats.deliveries.update(r["messageId"] for r in records)
+            copies = [dict(r) for r in records if self._duplicate_rng.random() < self.config.duplicate_rate]
+            self.stats.duplicates_delivered += len(copies)
+        if copies:
+            # Started first, so both invocations hold the message at the same time.
+            thread = threading.Thread(
+                target=self._settle_duplicate, args=(copies,), name=f"esm-duplicate-{self.function.name}"
+            )
+            with self._lock:
+                self._duplicates = [t for t in self._duplicates if t.is_alive()] + [thread]
+            thread.start()
+        self._settle(records)
 
+    def _settle_duplicate(self, records: list[dict[str, Any]]) -> None:
+        try:
+            with self._lock:
+                self.stats.invocations += 1
+            self._settle(records, duplicate=True)
+        except Exception:
+            log.exception("settling a duplicate batch for %s failed", self.function.name)
+
+    def _settle(self, records: list[dict[str, Any]], duplicate: bool = False) -> None:
+        message_ids = [r["messageId"] for r in records]
         result = self.function.invoke({"Records": records})
 
         reason = ""
@@ -442,7 +479,17 @@ class SqsEventSourceMapping:
             log.warning("%s: whole batch of %d failed: %s", self.function.name, len(records), reason)
         if self.on_batch:
             self.on_batch(
-                BatchOutcome(self.function.name, message_ids, failed, deleted, result, whole, reason)
+                BatchOutcome(
+                    self.function.name,
+                    message_ids,
+                    failed,
+                    deleted,
+                    result,
+                    whole,
+                    reason,
+                    records=records,
+                    duplicate=duplicate,
+                )
             )
 
     def _delete(self, records: list[dict[str, Any]]) -> list[str]:

@@ -25,9 +25,11 @@ import hashlib
 import json
 import random
 import re
+import sys
 import threading
 import time
 from collections import Counter, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -79,6 +81,8 @@ class ConverseCall:
     document: str
     prompt: str = ""
     labels: tuple[str, ...] = ()
+    #: ``time.monotonic()`` when the request arrived (the chaos run matches calls to crashed invocations).
+    at: float = 0.0
 
 
 @dataclass
@@ -131,6 +135,14 @@ def classify(document: str, labels: list[str]) -> str:
     return best
 
 
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A caller that went away (a crashed or killed Lambda environment) is not the server's error.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
+
+
 class FakeBedrock:
     """Threaded HTTP server; use as a context manager or call ``start``/``stop``."""
 
@@ -145,6 +157,8 @@ class FakeBedrock:
         # Highest number of requests being answered at the same moment: proves callers run in parallel.
         self.max_in_flight = 0
         self._thread: threading.Thread | None = None
+        #: Called with the job id right after a successful answer went out (the chaos run's crash hook).
+        self.on_answer: Callable[[str | None], None] | None = None
 
     # -- lifecycle -------------------------------------------------------------------------------
     def start(self) -> FakeBedrock:
@@ -159,7 +173,7 @@ class FakeBedrock:
             def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _QuietServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(
             target=self._server.serve_forever,
@@ -317,6 +331,8 @@ class FakeBedrock:
                 "metrics": {"latencyMs": int(delay * 1000)},
             },
         )
+        if self.on_answer is not None and outcome == "ok":
+            self.on_answer(job_id)
 
     def _record(
         self,
@@ -338,6 +354,7 @@ class FakeBedrock:
             document[:200],
             prompt=prompt[:PROMPT_LOG_CHARS],
             labels=tuple(labels or ()),
+            at=time.monotonic(),
         )
         with self._lock:
             self.calls.append(call)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import logging
 import multiprocessing
 import os
 import sys
@@ -93,9 +94,15 @@ def _serve(
     log = os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     os.dup2(log, 1)
     os.dup2(log, 2)
+    previous = (sys.stdout, sys.stderr)
     sys.stdout = os.fdopen(1, "w", buffering=1, closefd=False)
     sys.stderr = os.fdopen(2, "w", buffering=1, closefd=False)
+    _repoint_log_handlers(previous)
     _align_log_level()
+    for setup in settings.get("setup") or ():
+        # Harness-only changes to this environment (e.g. the chaos run's sabotage switch), applied
+        # before the first invocation; nothing in the Lambda package knows about them.
+        resolve_handler(setup)()
     handler = resolve_handler(handler_path)
     while True:
         try:
@@ -118,6 +125,17 @@ def _serve(
             connection.send(("error", f"{type(exc).__name__}: {exc}", traceback.format_exc()))
 
 
+def _repoint_log_handlers(previous: tuple[Any, Any]) -> None:
+    # Loggers created when the fork server imported the package (Powertools') hold the fork server's
+    # block-buffered streams: what they buffered would be lost when an environment is killed, and
+    # blocks from several environments could split lines. They write line by line to the new ones.
+    loggers = [logging.getLogger(), *logging.root.manager.loggerDict.values()]
+    for logger in loggers:
+        for handler in getattr(logger, "handlers", ()):
+            if isinstance(handler, logging.StreamHandler) and handler.stream in previous:
+                handler.setStream(sys.stdout if handler.stream is previous[0] else sys.stderr)
+
+
 def _align_log_level() -> None:
     # The fork server imported the package before this environment's variables were set, so
     # Powertools' logger still has the fork server's level; Lambda imports with the variables in place.
@@ -131,6 +149,31 @@ class _Environment:
     process: Any
     connection: Connection
     invocations: int = 0
+
+
+@dataclass
+class Invocation:
+    """One invocation in flight, as ``on_invoke`` hooks and ``kill`` see it."""
+
+    id: int
+    function: str
+    event: dict[str, Any]
+    started: float  # time.monotonic()
+    killed_at: float | None = None
+    environment: _Environment | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class Crash:
+    """An environment killed under an invocation (by ``kill``, or at the function timeout): what it held
+    and when."""
+
+    invocation_id: int
+    function: str
+    event: dict[str, Any]
+    started: float
+    killed_at: float
+    reason: str
 
 
 @dataclass
@@ -151,12 +194,19 @@ class ProcessLambdaFunction:
     account_id: str = ACCOUNT_ID
     cold_starts: int = 0
     killed: int = 0
+    #: "module:function" callables run in each new environment before its first invocation.
+    setup: tuple[str, ...] = ()
+    #: Called with each ``Invocation`` as it starts (the chaos run decides there whether to kill it).
+    on_invoke: Any = None
 
     def __post_init__(self) -> None:
         self._idle: list[_Environment] = []
         self._all: list[_Environment] = []
         self._lock = threading.Lock()
         self._closed = False
+        self._busy: dict[int, Invocation] = {}
+        self._next_invocation = 1
+        self.crashes: list[Crash] = []
 
     # -- environments ----------------------------------------------------------------------------
     def _start_environment(self) -> _Environment:
@@ -168,6 +218,7 @@ class ProcessLambdaFunction:
             "memory_mb": self.memory_mb,
             "region": self.region,
             "account_id": self.account_id,
+            "setup": tuple(self.setup),
         }
         process = context.Process(
             target=_serve,
@@ -238,17 +289,73 @@ class ProcessLambdaFunction:
         for environment in idle:
             self._stop_environment(environment)
 
+    # -- crashing on purpose ----------------------------------------------------------------------
+    def in_flight(self) -> list[Invocation]:
+        with self._lock:
+            return list(self._busy.values())
+
+    def kill(self, invocation_id: int, reason: str = "killed") -> bool:
+        """Kill the environment running invocation ``invocation_id`` (SIGKILL, as a crash would).
+
+        ``False`` if that invocation already returned: an answer that was handed back is never undone.
+        The invocation then fails as "Runtime exited", and a ``Crash`` records what it held.
+        """
+        with self._lock:
+            invocation = self._busy.get(invocation_id)
+            if invocation is None or invocation.killed_at is not None or invocation.environment is None:
+                return False
+            invocation.killed_at = time.monotonic()
+            self.crashes.append(
+                Crash(
+                    invocation.id,
+                    self.name,
+                    invocation.event,
+                    invocation.started,
+                    invocation.killed_at,
+                    reason,
+                )
+            )
+            with contextlib.suppress(OSError, ValueError):
+                invocation.environment.process.kill()
+        return True
+
+    def _begin(self, environment: _Environment, event: dict[str, Any]) -> Invocation:
+        with self._lock:
+            invocation = Invocation(
+                self._next_invocation, self.name, event, time.monotonic(), environment=environment
+            )
+            self._next_invocation += 1
+            self._busy[invocation.id] = invocation
+        if self.on_invoke is not None:
+            self.on_invoke(invocation)
+        return invocation
+
+    def _end(self, invocation: Invocation) -> bool:
+        """Forget a finished invocation; ``True`` if ``kill`` got to it first."""
+        with self._lock:
+            self._busy.pop(invocation.id, None)
+            return invocation.killed_at is not None
+
     # -- invoking --------------------------------------------------------------------------------
     def invoke(self, event: dict[str, Any]) -> InvocationResult:
         environment = self._acquire()
         started = time.monotonic()
+        invocation = self._begin(environment, event)
         try:
             environment.connection.send(event)
             if not environment.connection.poll(self.timeout_seconds + KILL_GRACE_SECONDS):
                 # Lambda stops the sandbox at the timeout; so do we.
+                crashed = self._end(invocation)
                 with self._lock:
-                    self.killed += 1
+                    self.killed += int(not crashed)
+                    if not crashed:  # what it held is lost with it, exactly as with a crash
+                        now = time.monotonic()
+                        self.crashes.append(
+                            Crash(invocation.id, self.name, event, invocation.started, now, "at its timeout")
+                        )
                 self._discard(environment)
+                if crashed:
+                    return self._crashed(started)
                 return InvocationResult(
                     error=InvocationTimeout(f"Task timed out after {self.timeout_seconds:.2f} seconds"),
                     timed_out=True,
@@ -257,14 +364,26 @@ class ProcessLambdaFunction:
             kind, payload, extra = environment.connection.recv()
         except (EOFError, OSError) as exc:
             # The environment died under the invocation (out of memory, a crash in native code).
+            self._end(invocation)
             self._discard(environment)
             return InvocationResult(
                 error=HandlerError(f"Runtime exited: {type(exc).__name__}"),
                 duration_seconds=time.monotonic() - started,
             )
+        if self._end(invocation):
+            # Killed after it wrote its answer but before we read it: a crash all the same, so what
+            # the harness counts as crashed is exactly what failed.
+            self._discard(environment)
+            return self._crashed(started)
         environment.invocations += 1
         self._release(environment)
         duration = time.monotonic() - started
         if kind == "ok":
             return InvocationResult(response=payload, duration_seconds=duration, request_id=extra)
         return InvocationResult(error=HandlerError(payload, extra), duration_seconds=duration)
+
+    @staticmethod
+    def _crashed(started: float) -> InvocationResult:
+        return InvocationResult(
+            error=HandlerError("Runtime exited: killed"), duration_seconds=time.monotonic() - started
+        )

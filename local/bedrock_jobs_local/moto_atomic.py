@@ -32,3 +32,23 @@ def make_dynamodb_writes_atomic() -> None:
 
         atomic._bedrock_jobs_atomic = True  # type: ignore[attr-defined]
         setattr(DynamoDBBackend, name, atomic)
+
+
+def make_sqs_deletes_atomic() -> None:
+    """moto's SQS ``Queue.delete_message`` rebuilds the queue's message list without the lock that
+    ``add_message`` appends under, so a message sent while another is being deleted can vanish (the
+    chaos run lost a job that way: accepted, confirmed by SQS, never delivered). Deleting under the
+    same lock makes a send and a delete on one queue serialise, as they do in SQS."""
+    from moto.sqs.models import Queue
+
+    original = Queue.delete_message
+    if getattr(original, "_bedrock_jobs_atomic", False):
+        return
+
+    @functools.wraps(original)
+    def delete_message(self: Any, receipt_handle: str) -> None:
+        with self._messages_lock:
+            original(self, receipt_handle)
+
+    delete_message._bedrock_jobs_atomic = True  # type: ignore[attr-defined]
+    Queue.delete_message = delete_message  # type: ignore[method-assign]

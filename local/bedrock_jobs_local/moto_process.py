@@ -25,7 +25,7 @@ import threading
 import time
 from typing import Any
 
-from bedrock_jobs_local.moto_atomic import make_dynamodb_writes_atomic
+from bedrock_jobs_local.moto_atomic import make_dynamodb_writes_atomic, make_sqs_deletes_atomic
 
 
 def apply_performance_patches() -> bool:
@@ -97,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     host = args[0] if args else "127.0.0.1"
     apply_performance_patches()
     make_dynamodb_writes_atomic()
+    make_sqs_deletes_atomic()
     from bedrock_jobs_local.aws_faults import FaultInjectingMotoServer
 
     server = FaultInjectingMotoServer(ip_address=host, port=0).start()

@@ -37,6 +37,15 @@ _REAL_AWS_VARIABLES = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
 #: Services the handlers use besides Bedrock. STS and SSO are deliberately absent: with --bedrock, credential
 #: providers must still reach AWS.
 _MOTO_SERVICES = ("SQS", "DYNAMODB", "S3", "SNS")
+#: Who signs the calls of each function and of the event source mappings (local model only). moto puts
+#: every key in the same account; the embedded AWS's fault rules can then target one caller and leave
+#: the runner's own reads (key "testing") alone.
+FUNCTION_ACCESS_KEYS = {
+    "producer": "LOCALPRODUCER",
+    "consumer": "LOCALCONSUMER",
+    "dlq-archiver": "LOCALARCHIVER",
+}
+MAPPING_ACCESS_KEY = "LOCALEVENTSOURCEMAPPING"
 
 
 @dataclass(frozen=True)
@@ -65,6 +74,7 @@ class Pipeline:
         fake_config: FakeBedrockConfig | None = None,
         aws_mode: str = "thread",
         log_path: str = os.devnull,
+        function_setup: Mapping[str, tuple[str, ...]] | None = None,
     ) -> None:
         self.settings = settings
         self.name = name
@@ -85,6 +95,8 @@ class Pipeline:
         self.archiver: ProcessLambdaFunction | None = None
         self.dead_lettered: set[str] = set()
         self._observers: list[Any] = []
+        # Harness-only code run in each new environment of a function ("producer", "consumer", …).
+        self.function_setup = dict(function_setup or {})
 
     # -- lifecycle -------------------------------------------------------------------------------
     def start(self) -> Pipeline:
@@ -111,8 +123,18 @@ class Pipeline:
         m = self.settings.module
 
         def function(suffix: str, handler: str, timeout: int, memory: int) -> ProcessLambdaFunction:
+            own = dict(environment)
+            if not self.bedrock:
+                own["AWS_ACCESS_KEY_ID"] = FUNCTION_ACCESS_KEYS[suffix]
             return ProcessLambdaFunction(
-                f"{self.name}-{suffix}", handler, timeout, memory, self.region, environment, self.log_path
+                f"{self.name}-{suffix}",
+                handler,
+                timeout,
+                memory,
+                self.region,
+                own,
+                self.log_path,
+                setup=tuple(self.function_setup.get(suffix, ())),
             )
 
         self.producer = function(
@@ -125,7 +147,10 @@ class Pipeline:
             "dlq-archiver", "bedrock_jobs.dlq_archiver.handler", m.archiver_timeout, m.archiver_memory_size
         )
         r = self.resources
-        sqs = self.aws.client("sqs")
+        # The mappings delete what their functions processed, as Lambda's pollers do on the function's
+        # behalf: signed as their own caller, so a chaos run can fail those deletes too.
+        mapping_key = None if self.bedrock else MAPPING_ACCESS_KEY
+        sqs = self.aws.client("sqs", access_key_id=mapping_key, total_max_attempts=3)
         self.consumer_mapping = SqsEventSourceMapping(
             sqs,
             r.queue_url,

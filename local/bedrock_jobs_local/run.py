@@ -448,6 +448,12 @@ def _moto_version() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if "--chaos" in arguments:
+        # ``make run ARGS="--chaos …"`` is ``make chaos ARGS="…"``.
+        from . import chaos
+
+        return chaos.main([a for a in arguments if a != "--chaos"])
     try:
         return run(parse_args(argv))
     except KeyboardInterrupt:
