@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import threading
 
-import bedrock_jobs
 import pytest
 from bedrock_jobs.job_store import JobStore
 
@@ -16,17 +15,12 @@ from tests.support.jobs import (
     receive,
     run_consumer,
     send,
+    set_env,
 )
 from tests.support.lambda_events import FakeLambdaContext
 from tests.support.metrics import metric_total
 
 MODEL = "anthropic.claude-3-haiku-20240307-v1:0"
-
-
-def set_env(monkeypatch: pytest.MonkeyPatch, **values: str) -> None:
-    for name, value in values.items():
-        monkeypatch.setenv(name, value)
-    bedrock_jobs.reset_caches()
 
 
 # -- the happy path --------------------------------------------------------------------------------

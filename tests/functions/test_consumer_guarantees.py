@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-import bedrock_jobs
 import pytest
 from bedrock_jobs_local.aws_faults import FaultControl
 from bedrock_jobs_local.fake_bedrock import FakeBedrock, summarize
@@ -27,6 +26,7 @@ from tests.support.jobs import (
     run_archiver,
     run_consumer,
     send,
+    set_env,
 )
 from tests.support.lambda_events import FakeLambdaContext
 from tests.support.metrics import metric_total
@@ -34,12 +34,6 @@ from tests.support.metrics import metric_total
 # The complete write is the only job update naming this attribute (see JobStore.complete).
 COMPLETE_WRITE = "completed_at"
 THROTTLED = "ProvisionedThroughputExceededException"
-
-
-def set_env(monkeypatch: pytest.MonkeyPatch, **values: str) -> None:
-    for name, value in values.items():
-        monkeypatch.setenv(name, value)
-    bedrock_jobs.reset_caches()
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,6 @@ import re
 import uuid
 from typing import Any
 
-import bedrock_jobs
 import pytest
 from bedrock_jobs import producer
 from bedrock_jobs.job_store import JobStore
@@ -15,7 +14,7 @@ from bedrock_jobs_local.fake_bedrock import summarize
 
 from tests.conftest import AwsResources
 from tests.support.http_events import get_job, http_event, parse_response, post_jobs
-from tests.support.jobs import queue_counts, run_consumer
+from tests.support.jobs import queue_counts, run_consumer, set_env
 from tests.support.lambda_events import FakeLambdaContext
 
 ISO_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")
@@ -71,12 +70,6 @@ def assert_nothing_stored(aws: AwsResources) -> None:
     assert table_items(aws) == []
     assert queue_counts(aws) == (0, 0)
     assert payload_keys(aws) == []
-
-
-def set_env(monkeypatch: pytest.MonkeyPatch, **values: str) -> None:
-    for name, value in values.items():
-        monkeypatch.setenv(name, value)
-    bedrock_jobs.reset_caches()
 
 
 # -- POST /jobs: accepted --------------------------------------------------------------------------

@@ -13,7 +13,6 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-import bedrock_jobs
 import pytest
 from bedrock_jobs import aws_clients, producer
 from bedrock_jobs.submission import submit_jobs
@@ -22,7 +21,7 @@ from bedrock_jobs_local.fake_bedrock import FakeBedrock, classify, summarize
 
 from tests.conftest import AwsResources
 from tests.support.http_events import get_job, parse_response, post_jobs
-from tests.support.jobs import queue_counts, run_consumer
+from tests.support.jobs import queue_counts, run_consumer, set_env
 from tests.support.lambda_events import FakeLambdaContext
 
 DOCUMENT = "The quarterly report shows revenue up 12%. Costs fell. The board approved the plan."
@@ -84,12 +83,6 @@ def submit(body: dict[str, Any], authorizer: dict[str, Any] | None = ALICE) -> t
 
 def fetch(job_id: str, authorizer: dict[str, Any] | None = ALICE) -> tuple[int, dict[str, Any]]:
     return call(as_caller(get_job(job_id), authorizer))
-
-
-def set_env(monkeypatch: pytest.MonkeyPatch, **values: str) -> None:
-    for name, value in values.items():
-        monkeypatch.setenv(name, value)
-    bedrock_jobs.reset_caches()
 
 
 def set_queue_limit(aws: AwsResources, monkeypatch: pytest.MonkeyPatch, limit: int) -> None:

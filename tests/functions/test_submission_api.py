@@ -6,7 +6,6 @@ import json
 import threading
 from typing import Any
 
-import bedrock_jobs
 import pytest
 from bedrock_jobs import aws_clients, producer, submission
 from bedrock_jobs.errors import InvalidJobRequest
@@ -15,7 +14,7 @@ from bedrock_jobs.submission import EnqueueError, JobSubmitter, SubmitResult, su
 from botocore.exceptions import ClientError
 
 from tests.conftest import AwsResources
-from tests.support.jobs import queue_counts, run_consumer
+from tests.support.jobs import queue_counts, run_consumer, set_env
 
 
 def table_items(aws: AwsResources) -> dict[str, dict[str, Any]]:
@@ -41,12 +40,6 @@ def bodies(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def payload_keys(aws: AwsResources) -> list[str]:
     return [o["Key"] for o in aws.client("s3").list_objects_v2(Bucket=aws.payload_bucket).get("Contents", [])]
-
-
-def set_env(monkeypatch: pytest.MonkeyPatch, **values: str) -> None:
-    for name, value in values.items():
-        monkeypatch.setenv(name, value)
-    bedrock_jobs.reset_caches()
 
 
 class SqsProxy:

@@ -5,8 +5,18 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import bedrock_jobs
+import pytest
+
 from tests.conftest import REGION, AwsResources
 from tests.support.lambda_events import FakeLambdaContext, receive_event
+
+
+def set_env(monkeypatch: pytest.MonkeyPatch, **values: str) -> None:
+    """Change the functions' environment; the handlers read it afresh on their next call."""
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+    bedrock_jobs.reset_caches()
 
 
 def send(
