@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import base64
 import math
-import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -37,7 +36,7 @@ from bedrock_jobs import aws_clients
 from bedrock_jobs.archive import archive_record
 from bedrock_jobs.batch import ConcurrentSqsBatchProcessor, delay_redelivery, process_partial_response
 from bedrock_jobs.config import Settings, get_settings
-from bedrock_jobs.job_store import COMPLETE, PENDING, PROCESSING, JobStore
+from bedrock_jobs.job_store import COMPLETE, PENDING, PROCESSING, JobStore, lease_seconds_left
 from bedrock_jobs.messages import is_valid_job_id, job_id_hint, receive_count, string_attribute
 from bedrock_jobs.notifications import page_archived_failures, publish_job_notice
 from bedrock_jobs.observability import emit_job_metrics, local_context, logger, metrics, tracer
@@ -139,21 +138,13 @@ def _has_saved_answer(settings: Settings, job_id: str, job: dict[str, Any] | Non
     Sent back, the consumer finishes the job from the saved answer without calling the model again;
     failing it would throw a paid-for answer away.
     """
-    if not job or job.get("status") not in (PENDING, PROCESSING) or _lease_seconds_left(job) is not None:
+    if not job or job.get("status") not in (PENDING, PROCESSING) or lease_seconds_left(job) is not None:
         return False
     try:
         return PayloadStore(settings.payload_bucket).saved_model_answer(job_id) is not None
     except Exception as exc:  # unsure: fail the job as before rather than keep the record in the DLQ
         logger.warning("could not look for a saved model answer", extra={"error": str(exc)})
         return False
-
-
-def _lease_seconds_left(job: dict[str, Any]) -> float | None:
-    lease = job.get("lease_expires_at")
-    if job.get("status") != PROCESSING or not isinstance(lease, int | float):
-        return None
-    left = float(lease) - time.time()
-    return left if left > 0 else None
 
 
 def _sendable_attributes(record: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -247,7 +238,7 @@ def record_handler(record: SQSRecord) -> Disposition:
             return disposition
 
     disposition.reason = _reason(record, job, requeues)
-    seconds_left = _lease_seconds_left(job) if job else None
+    seconds_left = lease_seconds_left(job) if job else None
     if job and job.get("status") == COMPLETE:
         disposition.reason += "; the job is complete and keeps its result"
     elif seconds_left is not None:
@@ -276,7 +267,7 @@ def record_handler(record: SQSRecord) -> Disposition:
             }
         elif refused.get("status") == COMPLETE:
             disposition.outcome = "acknowledged"
-        elif (seconds_left := _lease_seconds_left(refused)) is not None:
+        elif (seconds_left := lease_seconds_left(refused)) is not None:
             _defer(record, seconds_left)  # claimed again since we read it
         else:
             raise RuntimeError(f"job {job_id} could not be marked failed (status {refused.get('status')})")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 
 class ConfigurationError(RuntimeError):
     """The function's environment is incomplete or invalid (a deployment problem, not a job problem)."""
@@ -52,7 +54,22 @@ class SystemicError(RetryableJobError):
 
 
 class JobInProgressError(RetryableJobError):
-    """Another invocation holds the job's lease (concurrent duplicate delivery)."""
+    """Another invocation holds the job's lease: a concurrent duplicate delivery, or a crashed holder.
+
+    Either way nothing can change before the lease ends, so the message comes back just after it
+    (``lease_seconds_left`` plus a margin); an earlier retry would only use up one of its receives.
+    """
+
+    # Past the lease's end, so the next delivery finds it expired even with a little clock skew.
+    LEASE_END_MARGIN_SECONDS = 5
+    _MAX_VISIBILITY_SECONDS = 43_200
+
+    def __init__(self, reason: str, lease_seconds_left: float | None = None) -> None:
+        super().__init__(reason)
+        if lease_seconds_left is not None:
+            self.retry_after_seconds = min(
+                self._MAX_VISIBILITY_SECONDS, math.ceil(lease_seconds_left) + self.LEASE_END_MARGIN_SECONDS
+            )
 
 
 class DeadlineExceededError(RetryableJobError):

@@ -30,7 +30,7 @@ from bedrock_jobs.errors import (
     RetryableJobError,
     SystemicError,
 )
-from bedrock_jobs.job_store import Claim, ClaimOutcome, JobStore
+from bedrock_jobs.job_store import Claim, ClaimOutcome, JobStore, lease_seconds_left
 from bedrock_jobs.messages import JobMessage, job_id_hint, parse_job_message, receive_count, string_attribute
 from bedrock_jobs.model_client import ModelClient, ModelResult, build_converse_request
 from bedrock_jobs.notifications import publish_job_notice
@@ -224,7 +224,12 @@ class JobProcessor:
             },
         )
         if claim.outcome is ClaimOutcome.IN_PROGRESS:
-            raise JobInProgressError("another invocation is processing this job")
+            left = lease_seconds_left(claim.job)
+            raise JobInProgressError(
+                "another invocation holds this job's lease"
+                + (f" for {left:.0f} s more" if left is not None else ""),
+                lease_seconds_left=left,
+            )
         return claim
 
     def _skip(self, message: JobMessage, claim: Claim) -> RecordOutcome:

@@ -98,6 +98,15 @@ class ClaimOutcome(Enum):
     IN_PROGRESS = "in_progress"
 
 
+def lease_seconds_left(job: dict[str, Any]) -> float | None:
+    """Seconds until a ``processing`` job's lease runs out; ``None`` when no live lease holds it."""
+    lease = job.get("lease_expires_at")
+    if job.get("status") != PROCESSING or not isinstance(lease, int | float):
+        return None
+    left = float(lease) - time.time()
+    return left if left > 0 else None
+
+
 @dataclass(frozen=True)
 class Claim:
     outcome: ClaimOutcome

@@ -135,9 +135,15 @@ def test_a_crash_after_the_answer_was_saved_is_finished_by_the_next_delivery(
     assert aws_env.job("crash-1")["status"] == "processing"  # a crashed holder's lease
     aws_faults.clear()
 
-    blocked, _ = run_consumer(aws_env)  # the lease is live: a redelivery backs off
+    redelivered = receive(aws_env)
+    blocked, _ = run_consumer(aws_env, redelivered)  # the lease is live: it waits for the lease's end
     assert len(blocked["batchItemFailures"]) == 1
     expire_lease(aws_env, "crash-1")
+    aws_env.client("sqs").change_message_visibility(  # ... which is now
+        QueueUrl=aws_env.queue_url,
+        ReceiptHandle=redelivered["Records"][0]["receiptHandle"],
+        VisibilityTimeout=0,
+    )
     set_env(monkeypatch, RETRY_BASE_DELAY_SECONDS="0")
     deadline = time.monotonic() + 30
     while aws_env.job("crash-1")["status"] != "complete" and time.monotonic() < deadline:
@@ -366,3 +372,40 @@ def test_untried_records_of_a_fifo_group_come_back_with_the_head_not_after_the_v
     assert {r.message_id: r.seconds for r in redeliveries} == {ids[0]: 4, ids[1]: 4, ids[2]: 4}
     assert [fake_bedrock.calls_for(f"fifo-{n}") != [] for n in range(3)] == [True, False, False]
     assert [aws_env.job(f"fifo-{n}") for n in (1, 2)] == [None, None]
+
+
+# -- issue 9 (chaos run): a crashed holder's lease is waited out, not retried against -----------------
+def test_a_delivery_that_meets_a_live_lease_comes_back_when_the_lease_ends(
+    aws_env: AwsResources,
+    fake_bedrock: FakeBedrock,
+    monkeypatch: pytest.MonkeyPatch,
+    redeliveries: list[Redelivery],
+) -> None:
+    """A crashed invocation's lease outlives the short backoff: retrying sooner only burns receives.
+
+    Found by the chaos run: redeliveries met a dead holder's 80 s lease with 1-8 s backoffs until the
+    message ran out of receives, so jobs were dead-lettered and failed without a model attempt.
+    """
+    monkeypatch.setattr("bedrock_jobs.batch.random.random", lambda: 1.0)
+    set_env(monkeypatch, RETRY_BASE_DELAY_SECONDS="2")
+    aws_env.client("dynamodb").put_item(
+        TableName=aws_env.table,
+        Item={
+            "job_id": {"S": "held"},
+            "status": {"S": "processing"},
+            "attempts": {"N": "1"},
+            "claim_token": {"S": "a-crashed-invocation"},
+            "lease_expires_at": {"N": str(round(time.time() + 120, 3))},
+        },
+    )
+    send(aws_env, job_body("held"))
+
+    response, _ = run_consumer(aws_env)
+
+    assert len(response["batchItemFailures"]) == 1
+    assert fake_bedrock.calls_for("held") == []
+    # The lease's remaining 120 s plus a margin, not the 2 s base backoff.
+    [redelivery] = redeliveries
+    assert 120 <= redelivery.seconds <= 135
+    job = aws_env.job("held")
+    assert (job["attempts"], job["claim_token"]) == (1, "a-crashed-invocation")

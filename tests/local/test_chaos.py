@@ -17,6 +17,8 @@ from typing import Any
 import pytest
 from bedrock_jobs_local import chaos
 from bedrock_jobs_local.embedded_aws import EmbeddedAws
+from bedrock_jobs_local.fake_bedrock import ConverseCall
+from bedrock_jobs_local.pipeline import Submission
 from botocore.exceptions import ClientError
 
 
@@ -70,6 +72,7 @@ def test_a_short_chaos_run_with_every_fault_kind_keeps_every_invariant(tmp_path)
         "no job left pending or processing",
         "every failed job archived",
         "every dead-lettered message archived and alerted (or requeued)",
+        "every failed job reached the model first",
     }
     jobs = report["jobs"]
     assert jobs["accepted"] == 200 and jobs["complete"] + jobs["failed"] == 200
@@ -107,6 +110,28 @@ def test_the_chaos_run_fails_naming_the_jobs_when_the_lease_is_disabled(tmp_path
     assert "FAILED" in table
     # Everything else still held: the checker singles out the broken guarantee.
     assert by_name["lost = 0 (every accepted job complete or failed)"]["ok"]
+
+
+def test_a_job_failed_without_reaching_the_model_breaks_an_invariant():
+    """Read from the records and the model's log: 'tried' failed after the model refused it."""
+    evidence = chaos.Evidence(
+        submissions=[Submission(0, "tried", 202), Submission(1, "untried", 202)],
+        records=[
+            {"job_id": "tried", "status": "failed", "archive_uri": "s3://a/1", "attempts": 3},
+            {"job_id": "untried", "status": "failed", "archive_uri": "s3://a/2", "attempts": 0},
+        ],
+        archived=[{"job_id": "tried", "message_id": "m1"}, {"job_id": "untried", "message_id": "m2"}],
+        pages=[],
+        model_calls=[ConverseCall("model", "tried", "summarize", "validation", 400, "doc")],
+        consumer_crashes=[],
+        dead_lettered={},
+        requeued={},
+        queues_at_end={},
+    )
+    by_name = {i.name: i for i in chaos.check_invariants(evidence)}
+    untried = by_name["every failed job reached the model first"]
+    assert (untried.checked, [o["job_id"] for o in untried.offenders]) == (2, ["untried"])
+    assert by_name["every failed job archived"].ok
 
 
 @pytest.fixture(scope="module")
