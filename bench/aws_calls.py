@@ -30,8 +30,9 @@ def run() -> None:
     aws_clients.client = counting_client
     try:
         with pipeline("calls") as (aws, resources, _):
-            enqueue(aws, resources, JOBS, "calls")
+            enqueue(aws, resources, JOBS, "calls")  # through POST /jobs: the producer's calls ...
             event = receive_batch(aws, resources, JOBS)
+            calls.clear()  # ... are not the consumer's
             response = consumer.handler(event, context())
             assert response["batchItemFailures"] == []
     finally:

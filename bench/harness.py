@@ -96,8 +96,31 @@ def process_cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def enqueue(aws: EmbeddedAws, resources: Resources, count: int, prefix: str) -> None:
+def enqueue(
+    aws: EmbeddedAws, resources: Resources, count: int, prefix: str, *, via: str = "producer"
+) -> list[str]:
+    """Put ``count`` jobs on the queue; their job ids, in order.
+
+    ``via="producer"``: POST /jobs through the real producer handler, as most jobs arrive (the record
+    is written, then the message sent). ``via="direct"``: the message alone, as an EventBridge rule or
+    schedule sends it (the consumer creates the record on its claim).
+    """
+    if via == "producer":
+        from bedrock_jobs import producer
+        from bedrock_jobs_local import api_events
+
+        job_ids = []
+        with discard_stdout():
+            for i in range(count):
+                body = json.dumps(
+                    {"task": "summarize", "document": _document(i), "idempotency_key": f"{prefix}-{i}"}
+                )
+                response = producer.handler(api_events.post_job(body, region=resources.region), context())
+                assert response["statusCode"] == 202, response
+                job_ids.append(json.loads(response["body"])["job_id"])
+        return job_ids
     sqs = aws.client("sqs")
+    job_ids = [f"{prefix}-{i}" for i in range(count)]
     for start in range(0, count, 10):
         sqs.send_message_batch(
             QueueUrl=resources.queue_url,
@@ -105,16 +128,17 @@ def enqueue(aws: EmbeddedAws, resources: Resources, count: int, prefix: str) -> 
                 {
                     "Id": str(i),
                     "MessageBody": json.dumps(
-                        {
-                            "job_id": f"{prefix}-{i}",
-                            "task": "summarize",
-                            "document": f"Ticket {i}: the export button times out. Customer waits.",
-                        }
+                        {"job_id": job_ids[i], "task": "summarize", "document": _document(i)}
                     ),
                 }
                 for i in range(start, min(count, start + 10))
             ],
         )
+    return job_ids
+
+
+def _document(i: int) -> str:
+    return f"Ticket {i}: the export button times out. Customer waits."
 
 
 def receive_batch(aws: EmbeddedAws, resources: Resources, size: int) -> dict[str, Any]:

@@ -153,7 +153,7 @@ class JobProcessor:
                 logger.thread_safe_append_keys(
                     job_id=message.job_id, task=message.task, correlation_id=_correlation_id(record, message)
                 )
-                claim = self._claim(message, lambda_context)
+                claim = self._claim(record, message, lambda_context)
                 if claim.outcome is not ClaimOutcome.CLAIMED:
                     return self._skip(message, claim)
                 return self._run(message, claim, deadline, progress)
@@ -188,7 +188,7 @@ class JobProcessor:
             raise DeadlineExceededError(f"{remaining:.1f}s left, one model attempt may need {needed:.1f}s")
         return time.monotonic() + remaining - STORAGE_MARGIN_SECONDS
 
-    def _claim(self, message: JobMessage, lambda_context: Any | None) -> Claim:
+    def _claim(self, record: SQSRecord, message: JobMessage, lambda_context: Any | None) -> Claim:
         task = self.settings.tasks.get(message.task)
         if task is None:
             raise PermanentJobError(
@@ -210,9 +210,15 @@ class JobProcessor:
         remaining = remaining_seconds(lambda_context) or 900.0
         lease = max(self.settings.job_lease_seconds, remaining + LEASE_MARGIN_SECONDS)
         model_id = message.model_id or task.model_id or self.settings.model_id
+        # The producer (and the archiver, requeueing) send the job id as an attribute after writing the
+        # record; any redelivery follows a first delivery that created it.
+        record_expected = string_attribute(record.raw_event, "job_id") == message.job_id or (
+            int(receive_count(record.raw_event) or 1) > 1
+        )
         claim = self.store.claim(
             message.job_id,
             lease,
+            record_expected=record_expected,
             defaults={
                 "task": message.task,
                 "model_id": model_id,

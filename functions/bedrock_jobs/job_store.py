@@ -200,8 +200,31 @@ class JobStore:
         return _from_item(item) if item else None
 
     # -- consumer side ---------------------------------------------------------------------------
-    def claim(self, job_id: str, lease_seconds: float, defaults: dict[str, Any]) -> Claim:
-        """Take the job's lease, creating the record on first sight (messages sent without the producer)."""
+    def claim(
+        self,
+        job_id: str,
+        lease_seconds: float,
+        defaults: dict[str, Any],
+        *,
+        record_expected: bool = False,
+    ) -> Claim:
+        """Take the job's lease, creating the record on first sight (messages sent without the producer).
+
+        ``record_expected`` (the producer wrote the record, or this is a redelivery) tries a claim that
+        only takes the lease first: a third of the write, since the record already has its ``defaults``.
+        When the record turns out not to exist, the full claim follows, so the hint is never wrong, only
+        slower.
+        """
+        if record_expected:
+            claim = self._claim(job_id, lease_seconds, None)
+            if claim is not None:
+                return claim
+        claim = self._claim(job_id, lease_seconds, defaults)
+        assert claim is not None  # a claim that may create the record always has an outcome
+        return claim
+
+    def _claim(self, job_id: str, lease_seconds: float, defaults: dict[str, Any] | None) -> Claim | None:
+        """One conditional claim write; ``None`` when ``defaults`` is ``None`` and the job does not exist."""
         now_epoch = time.time()
         now = utc_now()
         token = uuid.uuid4().hex
@@ -212,15 +235,19 @@ class JobStore:
         update.set("started_at", now)
         update.set("updated_at", now)
         update.sets.append(f"attempts = if_not_exists(attempts, {update.value(0)}) + {update.value(1)}")
-        self._first_seen(update, now)
-        for name, value in sorted(defaults.items()):
-            if value is not None and value not in ({}, []):
-                update.set_if_absent(name, value)
-        condition = (
-            f"attribute_not_exists(job_id) OR #status = {update.value(PENDING)} OR "
+        claimable = (
+            f"#status = {update.value(PENDING)} OR "
             f"(#status = {update.value(PROCESSING)} AND lease_expires_at < "
             f"{update.value(Decimal(str(round(now_epoch, 3))))})"
         )
+        if defaults is None:
+            condition = f"attribute_exists(job_id) AND ({claimable})"
+        else:
+            self._first_seen(update, now)
+            for name, value in sorted(defaults.items()):
+                if value is not None and value not in ({}, []):
+                    update.set_if_absent(name, value)
+            condition = f"attribute_not_exists(job_id) OR {claimable}"
         try:
             response = self._update(
                 job_id,
@@ -233,6 +260,8 @@ class JobStore:
             if not _conditional_failed(exc):
                 raise
             old = exc.response.get("Item")
+            if not old and defaults is None:
+                return None
             job = _from_item(old) if old else (self.get(job_id) or {})
             if job.get("status") == PROCESSING and job.get("claim_token") == token:
                 # Our own claim: the write landed, its answer was lost (a 5xx or timeout after it was

@@ -137,7 +137,9 @@ def disable_job_lease() -> None:
 
     original = job_store.JobStore.claim
 
-    def claim_ignoring_lease(self: Any, job_id: str, lease_seconds: float, defaults: dict[str, Any]) -> Any:
+    def claim_ignoring_lease(
+        self: Any, job_id: str, lease_seconds: float, defaults: dict[str, Any], **options: Any
+    ) -> Any:
         with contextlib.suppress(ClientError):
             self.dynamodb.update_item(
                 TableName=self.table_name,
@@ -147,7 +149,7 @@ def disable_job_lease() -> None:
                 ExpressionAttributeNames={"#s": "status"},
                 ExpressionAttributeValues={":expired": {"N": "0"}, ":processing": {"S": "processing"}},
             )
-        return original(self, job_id, lease_seconds, defaults)
+        return original(self, job_id, lease_seconds, defaults, **options)
 
     job_store.JobStore.claim = claim_ignoring_lease  # type: ignore[method-assign]
 

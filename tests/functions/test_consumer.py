@@ -298,9 +298,9 @@ def test_lease_outlives_the_invocation(aws_env, fake_bedrock, monkeypatch):
     seen = {}
     original = job_processor.JobStore.claim
 
-    def spy(self, job_id, lease_seconds, defaults):
+    def spy(self, job_id, lease_seconds, defaults, **options):
         seen["lease"] = lease_seconds
-        return original(self, job_id, lease_seconds, defaults)
+        return original(self, job_id, lease_seconds, defaults, **options)
 
     monkeypatch.setattr(job_processor.JobStore, "claim", spy)
     send(aws_env, job_body("lease"))

@@ -49,3 +49,68 @@ def test_pending_record_is_never_overwritten(aws_env):
     assert store.get("p-1")["task"] == "summarize"
     store.delete_pending("p-1")
     assert store.get("p-1") is None
+
+
+DEFAULTS = {"task": "summarize", "model_id": "m-1", "labels": ["a", "b"], "correlation_id": "c-1"}
+
+
+def _update_expressions(client) -> list[str]:
+    """The UpdateExpression of every UpdateItem the client sends (read from the request itself)."""
+    sent: list[str] = []
+    client.meta.events.register(
+        "provide-client-params.dynamodb.UpdateItem",
+        lambda params, **_: sent.append(params["UpdateExpression"]),
+    )
+    return sent
+
+
+def test_a_claim_of_a_record_the_producer_wrote_only_takes_the_lease(aws_env):
+    client = aws_env.client("dynamodb")
+    store = JobStore(aws_env.table, ttl_days=30, dynamodb=client)
+    assert store.create_pending({"job_id": "written", **DEFAULTS})
+    sent = _update_expressions(client)
+
+    claim = store.claim("written", 60, {**DEFAULTS, "task": "classify"}, record_expected=True)
+
+    assert claim.outcome is ClaimOutcome.CLAIMED and claim.job["claim_token"] == claim.token
+    assert len(sent) == 1 and "if_not_exists(#" not in sent[0]  # only attempts: no defaults
+    assert sent[0].count(" = ") == 6
+    job = store.get("written")
+    assert (job["status"], job["attempts"], job["task"], job["labels"]) == (
+        "processing",
+        1,
+        "summarize",  # the record's own values stand, as with the full claim
+        ["a", "b"],
+    )
+
+
+def test_when_the_expected_record_is_missing_the_full_claim_creates_it(aws_env):
+    client = aws_env.client("dynamodb")
+    store = JobStore(aws_env.table, ttl_days=30, dynamodb=client)
+    sent = _update_expressions(client)
+
+    claim = store.claim("never-written", 60, DEFAULTS, record_expected=True)
+
+    assert claim.outcome is ClaimOutcome.CLAIMED
+    assert len(sent) == 2  # the lease-only claim found nothing; the full claim created the record
+    job = store.get("never-written")
+    assert {k: job[k] for k in DEFAULTS} == DEFAULTS
+    assert job["attempts"] == 1 and job["created_at"] and job["expires_at"]
+
+
+def test_the_lease_only_claim_reports_finished_and_held_jobs_like_the_full_one(aws_env):
+    store = JobStore(aws_env.table, dynamodb=aws_env.client("dynamodb"))
+    held = store.claim("held", 60, DEFAULTS)
+    done = store.claim("done", 60, DEFAULTS)
+    store.complete("done", done.token, {"result": "ok"})
+    store.mark_failed("dead", "poison")
+    outcomes = {
+        job_id: store.claim(job_id, 60, DEFAULTS, record_expected=True).outcome
+        for job_id in ("held", "done", "dead")
+    }
+    assert outcomes == {
+        "held": ClaimOutcome.IN_PROGRESS,
+        "done": ClaimOutcome.ALREADY_COMPLETE,
+        "dead": ClaimOutcome.ALREADY_FAILED,
+    }
+    assert store.get("held")["claim_token"] == held.token
