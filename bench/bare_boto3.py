@@ -1,9 +1,9 @@
 """The bare-boto3 reference: the consumer's minimal AWS calls per job, with nothing else around them.
 
-Per job: claim (conditional UpdateItem), Converse, S3 PutObject of the answer, complete (conditional
-UpdateItem), SNS Publish — the calls the consumer makes on the happy path, against the same embedded AWS
-and fake model. No logging, metrics, validation, leases or retries of our own: what is left is the cost
-of the SDK and the emulator, which is what a batch of the real consumer cannot go below.
+Per job: claim (conditional UpdateItem), Converse, complete (conditional UpdateItem), SNS Publish — the
+calls the consumer makes on the happy path, against the same embedded AWS and fake model. No logging,
+metrics, validation, leases or retries of our own: what is left is the cost of the SDK and the emulator,
+which is what a batch of the real consumer cannot go below.
 """
 
 from __future__ import annotations
@@ -25,11 +25,9 @@ class BareConsumer:
         session = boto3.session.Session()
         config = Config(max_pool_connections=50)
         self.dynamodb = session.client("dynamodb", config=config)
-        self.s3 = session.client("s3", config=config)
         self.sns = session.client("sns", config=config)
         self.bedrock = session.client("bedrock-runtime", config=config)
         self.table = environment["JOBS_TABLE"]
-        self.bucket = environment["PAYLOAD_BUCKET"]
         self.topic = environment["RESULTS_TOPIC_ARN"]
 
     def process(self, record: dict[str, Any]) -> None:
@@ -56,9 +54,6 @@ class BareConsumer:
             requestMetadata={"job_id": job_id, "task": message["task"]},
         )
         text = response["output"]["message"]["content"][0]["text"]
-        self.s3.put_object(
-            Bucket=self.bucket, Key=f"results/{job_id}.model-answer.json", Body=json.dumps({"text": text})
-        )
         self.dynamodb.update_item(
             TableName=self.table,
             Key=key,

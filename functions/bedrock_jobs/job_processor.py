@@ -102,9 +102,11 @@ def as_systemic_error(exc: Exception) -> SystemicError | None:
 
 @dataclass
 class _Progress:
-    """How far one record got; decides whether giving its lease back also un-counts the attempt."""
+    """How far one record got: whether giving its lease back un-counts the attempt, and an answer that
+    this invocation got from the model but has not stored with the job yet."""
 
     model_called: bool = False
+    unstored_answer: ModelResult | None = None
 
 
 @dataclass(frozen=True)
@@ -169,6 +171,8 @@ class JobProcessor:
                 reason = f"unexpected {type(exc).__name__}"
                 logger.exception("unexpected error; the record will be retried")
             if claim and claim.token and message:
+                if progress.unstored_answer is not None:
+                    self._save_answer(message.job_id, progress.unstored_answer)
                 self._release(message.job_id, claim.token, reason, model_called=progress.model_called)
             if isinstance(retry, SystemicError):
                 emit_systemic_error(reason)
@@ -271,7 +275,9 @@ class JobProcessor:
             fields["result"] = text
         else:
             fields["result_uri"] = self.payloads.put_result(message.job_id, text)
-        if not self.store.complete(message.job_id, claim.token, fields):
+        stored = self.store.complete(message.job_id, claim.token, fields)
+        progress.unstored_answer = None
+        if not stored:
             # Our lease expired and another invocation took over; its outcome stands.
             logger.warning("lease lost before completion; result not stored")
             return RecordOutcome(message.job_id, "duplicate")
@@ -329,7 +335,9 @@ class JobProcessor:
         request = build_converse_request(task, model_id, document, message.labels, message.job_id)
         progress.model_called = True
         result = self.model.converse(request, deadline=deadline)
-        self._save_answer(message.job_id, result)
+        # Stored with the job by the complete write; saved on its own only if that write fails, so
+        # the happy path costs no extra call (a crash before either store loses it all the same).
+        progress.unstored_answer = result
         return result
 
     def _check_time_for_model_attempt(self, deadline: float | None) -> None:
@@ -344,15 +352,18 @@ class JobProcessor:
             )
 
     def _save_answer(self, job_id: str, result: ModelResult) -> None:
-        """Save the answer before anything else can fail; if even this fails, the job write is tried."""
+        """Keep an answer the job could not be completed with, so the next delivery finishes from it."""
         if not self.payloads.bucket:
+            logger.warning("no PAYLOAD_BUCKET to save the model answer in; the retry asks the model again")
             return
         try:
             self.payloads.save_model_answer(job_id, asdict(result))
         except Exception as exc:
             logger.warning(
-                "could not save the model answer; completing the job directly", extra={"error": str(exc)}
+                "could not save the model answer; the retry asks the model again", extra={"error": str(exc)}
             )
+        else:
+            logger.info("model answer saved for the retry")
 
     def _fits_inline(self, job: dict[str, Any], result_bytes: int) -> bool:
         if result_bytes > self.settings.inline_result_max_bytes:

@@ -96,4 +96,4 @@ def test_tracing_in_lambda_records_handler_method_and_aws_calls(aws_env: AwsReso
     sent = set(outcome["sent"])
     assert "## _handle" in sent  # the handler
     assert "## bedrock_jobs.job_processor.JobProcessor._run" in sent  # a traced method
-    assert {"dynamodb", "s3", "sns", "bedrock-runtime"} <= sent  # the AWS calls, patched by the Tracer
+    assert {"dynamodb", "sns", "bedrock-runtime"} <= sent  # the AWS calls, patched by the Tracer
