@@ -80,6 +80,16 @@ class Settings:
     job_id_secret: str | None = field(default=None, repr=False)
     # DLQ archiver: how often a never-attempted job's message may be sent back to the main queue.
     archiver_max_requeues: int = 3
+    # Batch mode (SPEC "Batch mode"): where batch jobs wait, and how the submitter groups them.
+    default_mode: str = "realtime"
+    batch_queue_url: str | None = None
+    batch_role_arn: str | None = None
+    batch_bucket: str | None = None  # BATCH_BUCKET, else PAYLOAD_BUCKET
+    batch_min_records: int = 100
+    batch_max_records: int = 50_000
+    batch_max_wait_hours: float = 24.0
+    batch_timeout_hours: int = 24
+    batch_max_jobs_in_flight: int = 10
 
     @property
     def permitted_model_ids(self) -> frozenset[str]:
@@ -132,7 +142,15 @@ ENVIRONMENT_VARIABLES = (
     "RETRY_BASE_DELAY_SECONDS", "RETRY_MAX_DELAY_SECONDS", "RETRY_THROTTLED_BASE_DELAY_SECONDS",
     "FIFO_DEFAULT_MESSAGE_GROUP_ID",
     "ALLOWED_MODEL_IDS", "QUEUE_MAX_MESSAGE_BYTES", "JOB_ID_SECRET", "ARCHIVER_MAX_REQUEUES",
+    "DEFAULT_MODE", "BATCH_QUEUE_URL", "BATCH_ROLE_ARN", "BATCH_BUCKET", "BATCH_MIN_RECORDS",
+    "BATCH_MAX_RECORDS", "BATCH_MAX_WAIT_HOURS", "BATCH_TIMEOUT_HOURS", "BATCH_MAX_JOBS_IN_FLIGHT",
 )  # fmt: skip
+
+#: Job modes (SPEC "Batch mode"): an on-demand Converse call, or a Bedrock batch inference job.
+JOB_MODES = ("realtime", "batch")
+# Bedrock batch inference quotas (UG "batch-inference-data"): records per job, job timeout in hours.
+BATCH_RECORDS_QUOTA = 50_000
+BATCH_TIMEOUT_HOURS_RANGE = (24, 168)
 
 
 def get_settings() -> Settings:
@@ -177,6 +195,15 @@ def _settings_for(_environment: tuple[str | None, ...]) -> Settings:
         queue_max_message_bytes=_int("QUEUE_MAX_MESSAGE_BYTES", 262_144, minimum=1_024),
         job_id_secret=_str("JOB_ID_SECRET"),
         archiver_max_requeues=_int("ARCHIVER_MAX_REQUEUES", 3, minimum=0),
+        default_mode=_str("DEFAULT_MODE") or "realtime",
+        batch_queue_url=_str("BATCH_QUEUE_URL"),
+        batch_role_arn=_str("BATCH_ROLE_ARN"),
+        batch_bucket=_str("BATCH_BUCKET") or _str("PAYLOAD_BUCKET"),
+        batch_min_records=_int("BATCH_MIN_RECORDS", 100, minimum=1),
+        batch_max_records=_int("BATCH_MAX_RECORDS", BATCH_RECORDS_QUOTA, minimum=1),
+        batch_max_wait_hours=_float("BATCH_MAX_WAIT_HOURS", 24.0, minimum=0.0),
+        batch_timeout_hours=_int("BATCH_TIMEOUT_HOURS", 24, minimum=1),
+        batch_max_jobs_in_flight=_int("BATCH_MAX_JOBS_IN_FLIGHT", 10, minimum=1),
     )
     if settings.default_task not in settings.tasks:
         raise ConfigurationError(f"DEFAULT_TASK {settings.default_task!r} is not a configured task")
@@ -190,6 +217,15 @@ def _settings_for(_environment: tuple[str | None, ...]) -> Settings:
         )
     if settings.queue_max_message_bytes > 1_048_576:
         raise ConfigurationError("QUEUE_MAX_MESSAGE_BYTES must be ≤ 1048576 (the SQS maximum message size)")
+    if settings.default_mode not in JOB_MODES:
+        raise ConfigurationError(f"DEFAULT_MODE must be one of {', '.join(JOB_MODES)}")
+    if not settings.batch_min_records <= settings.batch_max_records <= BATCH_RECORDS_QUOTA:
+        raise ConfigurationError(
+            f"need BATCH_MIN_RECORDS ≤ BATCH_MAX_RECORDS ≤ {BATCH_RECORDS_QUOTA} (Bedrock batch quota)"
+        )
+    low, high = BATCH_TIMEOUT_HOURS_RANGE
+    if not low <= settings.batch_timeout_hours <= high:
+        raise ConfigurationError(f"BATCH_TIMEOUT_HOURS must be {low}–{high} (Bedrock's range)")
     if settings.retry_max_delay_seconds > 43_200:
         raise ConfigurationError("RETRY_MAX_DELAY_SECONDS must be ≤ 43200 (SQS visibility timeout limit)")
     return settings
