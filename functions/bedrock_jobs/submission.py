@@ -41,7 +41,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from bedrock_jobs import aws_clients
-from bedrock_jobs.config import Settings, get_settings
+from bedrock_jobs.config import JOB_MODES, Settings, get_settings
 from bedrock_jobs.errors import InvalidJobRequest, RetryableJobError
 from bedrock_jobs.job_store import PENDING, JobStore, utc_now
 from bedrock_jobs.messages import JobMessage
@@ -49,7 +49,7 @@ from bedrock_jobs.observability import logger
 from bedrock_jobs.payload_store import PayloadStore
 from bedrock_jobs.tasks import check_labels
 
-ALLOWED_FIELDS = frozenset({"task", "document", "labels", "model_id", "metadata", "idempotency_key"})
+ALLOWED_FIELDS = frozenset({"task", "document", "labels", "model_id", "metadata", "idempotency_key", "mode"})
 MAX_LABELS = 100
 MAX_METADATA_BYTES = 8_192
 # Deeper JSON than this is no job request (and Python's recursive parser and encoder would overflow).
@@ -93,10 +93,15 @@ class JobRequest:
     # Who is asking, as the HTTP layer authenticated them (see producer.caller_identity); None for an
     # anonymous request or an in-process submission.
     caller: str | None = None
+    # SPEC "Batch mode": an on-demand call ("realtime") or a Bedrock batch inference job ("batch").
+    mode: str = "realtime"
 
     @property
     def fingerprint(self) -> str:
-        canonical = json.dumps([self.task, self.document, self.labels, self.model_id], ensure_ascii=False)
+        fields: list[Any] = [self.task, self.document, self.labels, self.model_id]
+        if self.mode != "realtime":  # realtime fingerprints stay what they were before modes existed
+            fields.append(self.mode)
+        canonical = json.dumps(fields, ensure_ascii=False)
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
@@ -280,7 +285,13 @@ def validate_job_request(payload: Any, settings: Settings, correlation_id: str |
     key = payload.get("idempotency_key")
     if key is not None and (not isinstance(key, str) or not 1 <= len(key) <= 256):
         raise InvalidJobRequest("'idempotency_key' must be a string of 1-256 characters")
+    mode = payload.get("mode", settings.default_mode)
+    if mode not in JOB_MODES:
+        raise InvalidJobRequest(f"'mode' must be one of: {', '.join(JOB_MODES)}")
+    if mode == "batch" and not settings.batch_queue_url:
+        raise InvalidJobRequest("batch mode is not enabled in this deployment (no BATCH_QUEUE_URL)")
     return JobRequest(
+        mode=mode,
         task=task,
         document=document,
         labels=labels,
@@ -297,12 +308,16 @@ class _Prepared:
 
     request: JobRequest
     job_id: str
-    send_kwargs: dict[str, Any]
+    send_kwargs: dict[str, Any]  # without QueueUrl
     size: int  # sqs_message_bytes(send_kwargs)
     document_uri: str | None
     # This submission wrote the record, so no earlier attempt can have sent its message; only then may
     # a refused send delete the record.
     created: bool
+
+    @property
+    def mode(self) -> str:
+        return self.request.mode
 
 
 class JobSubmitter:
@@ -327,7 +342,7 @@ class JobSubmitter:
             return prepared_or_result
         prepared = prepared_or_result
         try:
-            self.sqs.send_message(QueueUrl=self.settings.queue_url, **prepared.send_kwargs)
+            self.sqs.send_message(QueueUrl=self._queue_for(prepared.mode), **prepared.send_kwargs)
         except Exception as exc:
             # Not only boto errors: whatever interrupts the send leaves SQS's answer unknown.
             raise self._enqueue_failed(prepared, exc) from exc
@@ -390,8 +405,13 @@ class JobSubmitter:
         limit = self.settings.queue_max_message_bytes
         batch: list[tuple[int, _Prepared]] = []
         total = 0
-        for item in ready:
-            if batch and (len(batch) == SEND_BATCH_SIZE or total + item[1].size > limit):
+        # One queue per call: realtime jobs first, then batch jobs (each in input order).
+        for item in sorted(ready, key=lambda item: item[1].mode != "realtime"):
+            if batch and (
+                len(batch) == SEND_BATCH_SIZE
+                or total + item[1].size > limit
+                or batch[0][1].mode != item[1].mode
+            ):
                 yield batch
                 batch, total = [], 0
             batch.append(item)
@@ -428,7 +448,9 @@ class JobSubmitter:
                 {"Id": entry_id, **prepared.send_kwargs} for entry_id, (_, prepared) in pending.items()
             ]
             try:
-                response = self.sqs.send_message_batch(QueueUrl=self.settings.queue_url, Entries=entries)
+                response = self.sqs.send_message_batch(
+                    QueueUrl=self._queue_for(chunk[0][1].mode), Entries=entries
+                )
             except Exception as exc:
                 last_error.update(dict.fromkeys(pending, _error_name(exc)))
                 if not _definitely_refused(exc):
@@ -501,6 +523,7 @@ class JobSubmitter:
             "idempotency_key": request.idempotency_key,
             "request_sha256": request.fingerprint,
             "owner": owner_of(request.caller),
+            "mode": request.mode,
         }
         if not self.store.create_pending(record):
             return self._existing(job_id, request)
@@ -541,12 +564,16 @@ class JobSubmitter:
         }
         document_bytes = len(request.document.encode("utf-8"))
         if not by_uri and document_bytes <= self.settings.inline_document_max_bytes:
-            send_kwargs = self._send_kwargs(JobMessage(document=request.document, **fields), metadata)
+            send_kwargs = self._send_kwargs(
+                JobMessage(document=request.document, **fields), metadata, request.mode
+            )
             size = sqs_message_bytes(send_kwargs)
             if size <= limit:
                 return send_kwargs, size, None
         document_uri = self.payloads.document_uri(job_id)
-        send_kwargs = self._send_kwargs(JobMessage(document_uri=document_uri, **fields), metadata)
+        send_kwargs = self._send_kwargs(
+            JobMessage(document_uri=document_uri, **fields), metadata, request.mode
+        )
         size = sqs_message_bytes(send_kwargs)
         if size > limit:
             raise InvalidJobRequest(
@@ -556,7 +583,13 @@ class JobSubmitter:
             )
         return send_kwargs, size, document_uri
 
-    def _send_kwargs(self, message: JobMessage, metadata: dict[str, Any] | None) -> dict[str, Any]:
+    def _queue_for(self, mode: str) -> str:
+        """The main queue, or the batch queue where batch jobs wait for the batch submitter."""
+        queue_url = self.settings.batch_queue_url if mode == "batch" else self.settings.queue_url
+        assert queue_url, "validate_job_request refuses batch jobs without BATCH_QUEUE_URL"
+        return queue_url
+
+    def _send_kwargs(self, message: JobMessage, metadata: dict[str, Any] | None, mode: str) -> dict[str, Any]:
         send_kwargs: dict[str, Any] = {
             "MessageBody": message.to_body(),
             "MessageAttributes": {
@@ -568,7 +601,7 @@ class JobSubmitter:
                 )
             },
         }
-        if self.settings.queue_is_fifo:
+        if self.settings.queue_is_fifo and mode == "realtime":
             group = (metadata or {}).get("message_group_id")
             send_kwargs["MessageGroupId"] = str(group or self.settings.fifo_default_message_group_id)[:128]
             send_kwargs["MessageDeduplicationId"] = message.job_id
@@ -639,6 +672,7 @@ def submit_job(
     metadata: dict[str, Any] | None = None,
     idempotency_key: str | None = None,
     correlation_id: str | None = None,
+    mode: str | None = None,
 ) -> SubmitResult:
     """Submit one job. Raises ``InvalidJobRequest`` for bad input and ``EnqueueError`` if the message
     cannot be confirmed on the queue (see ``EnqueueError.kept``: then retry with the same key)."""
@@ -649,6 +683,7 @@ def submit_job(
         "model_id": model_id,
         "metadata": metadata,
         "idempotency_key": idempotency_key,
+        "mode": mode,
     }
     settings = get_settings()
     request = validate_job_request(
