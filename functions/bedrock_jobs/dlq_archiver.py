@@ -127,9 +127,21 @@ def _reason(record: SQSRecord, job: dict[str, Any] | None, requeues: int) -> str
     return f"{reason}; last error: {last_error}" if last_error else reason
 
 
-def _never_attempted(job: dict[str, Any] | None) -> bool:
-    """No claim that may have reached the model: the consumer counts those in ``attempts``."""
-    return job is None or (job.get("status") == PENDING and not job.get("attempts"))
+def _no_known_model_attempt(job: dict[str, Any] | None) -> bool:
+    """No invocation is known to have called the model for this job.
+
+    Invocations that called it and failed count in ``model_attempts`` (a throttled or failing model is
+    the job's own trouble). Others ran out of receives without ever trying: untried FIFO tails, claims
+    given back, and holders that crashed or timed out (their leases made the redeliveries wait). A
+    crashed holder may have called the model before it died; asking again is the one extra call per
+    crashed invocation the guarantee allows, and the requeues are bounded.
+    """
+    if job is None:
+        return True
+    unfinished = job.get("status") == PENDING or (
+        job.get("status") == PROCESSING and lease_seconds_left(job) is None
+    )
+    return unfinished and not job.get("model_attempts")
 
 
 def _has_saved_answer(settings: Settings, job_id: str, job: dict[str, Any] | None) -> bool:
@@ -222,8 +234,8 @@ def record_handler(record: SQSRecord) -> Disposition:
 
     why_requeue = None
     if store and job_id:
-        if _never_attempted(job):
-            why_requeue = "was never attempted"
+        if _no_known_model_attempt(job):
+            why_requeue = "has no known model attempt"
         elif _has_saved_answer(settings, job_id, job):
             why_requeue = "has a saved model answer"
     if why_requeue:

@@ -13,6 +13,7 @@ and the state a client reads through ``GET /jobs/{id}`` is exactly the state tha
 
 from __future__ import annotations
 
+import contextlib
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from enum import Enum
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from bedrock_jobs import aws_clients
 
@@ -44,6 +45,7 @@ INTERNAL_ATTRIBUTES = frozenset(
         "archive_uri",
         "enqueued_at",
         "last_error",
+        "model_attempts",
     }
 )
 
@@ -256,8 +258,9 @@ class JobStore:
                 ReturnValues="ALL_NEW",
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
-        except ClientError as exc:
-            if not _conditional_failed(exc):
+        except (ClientError, BotoCoreError) as exc:
+            if not (isinstance(exc, ClientError) and _conditional_failed(exc)):
+                self._give_back_unconfirmed_claim(job_id, token)
                 raise
             old = exc.response.get("Item")
             if not old and defaults is None:
@@ -274,6 +277,13 @@ class JobStore:
             return Claim(outcome, job)
         return Claim(ClaimOutcome.CLAIMED, _from_item(response["Attributes"]), token)
 
+    def _give_back_unconfirmed_claim(self, job_id: str, token: str) -> None:
+        """The claim failed, but it may have landed (a 5xx or timeout after DynamoDB applied it): give
+        back the lease it may hold, so the job's next delivery can claim it instead of waiting out a
+        lease nobody uses. A no-op when the claim did not land (the token is not on the job)."""
+        with contextlib.suppress(ClientError, BotoCoreError):  # then the lease simply runs out
+            self.release(job_id, token, "claim unconfirmed", model_called=False)
+
     def _update_owned(
         self,
         job_id: str,
@@ -282,6 +292,7 @@ class JobStore:
         removes: list[str],
         *,
         uncount_attempt: bool = False,
+        count_model_attempt: bool = False,
     ) -> bool:
         update = _Update(removes=removes)
         for name, value in fields.items():
@@ -289,6 +300,10 @@ class JobStore:
         update.set("written_by_claim", token)
         if uncount_attempt:
             update.sets.append(f"attempts = attempts - {update.value(1)}")
+        if count_model_attempt:
+            update.sets.append(
+                f"model_attempts = if_not_exists(model_attempts, {update.value(0)}) + {update.value(1)}"
+            )
         condition = f"claim_token = {update.value(token)} AND #status = {update.value(PROCESSING)}"
         try:
             self._update(job_id, update, condition, ReturnValuesOnConditionCheckFailure="ALL_OLD")
@@ -311,12 +326,17 @@ class JobStore:
         """Give the lease back after a retryable failure so the next delivery can claim at once.
 
         ``attempts`` counts claims that may have reached the model; a claim given back before the model
-        was called (no time left) is taken off again, so the DLQ archiver can tell a job that was never
-        tried from one that was.
+        was called (no time left) is taken off again. ``model_attempts`` counts the invocations known to
+        have called it: only those, not crashed holders, tell the DLQ archiver the model was tried.
         """
         fields = {"status": PENDING, "last_error": error, "updated_at": utc_now()}
         return self._update_owned(
-            job_id, token, fields, ["lease_expires_at", "claim_token"], uncount_attempt=not model_called
+            job_id,
+            token,
+            fields,
+            ["lease_expires_at", "claim_token"],
+            uncount_attempt=not model_called,
+            count_model_attempt=model_called,
         )
 
     def mark_failed(

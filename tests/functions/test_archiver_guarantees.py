@@ -120,18 +120,42 @@ def test_a_copy_dead_lettered_under_a_live_lease_waits_for_the_original(aws_env,
     assert fake_bedrock.successful_calls_by_job() == {job_id: 1}
 
 
-def test_a_job_whose_lease_ran_out_is_failed_and_paged(aws_env):
-    # The original invocation crashed mid-call: the lease is over, nobody will finish the job.
+def test_a_job_whose_crashed_holders_used_up_its_receives_is_sent_back(aws_env, fake_bedrock):
+    """Found by the chaos run: holders crashed (their leases expired) and no invocation is known to have
+    called the model, so the job is not failed for it: the archiver requeues it and it completes."""
+    assert store(aws_env).create_pending({"job_id": "crashed-0", "task": "summarize"})
+    for _ in range(2):  # two claims, both by invocations that died without a word
+        assert store(aws_env).claim("crashed-0", 0.001, defaults={}).token
+        time.sleep(0.01)
+    dead_letter(aws_env, job_body("crashed-0"))
+
+    run_archiver(aws_env)
+
+    assert aws_env.job("crashed-0")["status"] == "processing"  # not failed; the lease is over
+    assert aws_env.archived() == [] and aws_env.published(aws_env.alerts_inbox_url) == []
+    response, _ = run_consumer(aws_env)
+    assert response == {"batchItemFailures": []}
+    assert aws_env.job("crashed-0")["status"] == "complete"
+    assert fake_bedrock.successful_calls_by_job()["crashed-0"] == 1
+
+
+def test_a_crashed_job_out_of_requeues_is_failed_and_paged(aws_env):
+    # The original invocation crashed mid-call: the lease is over, and the requeues are used up.
     assert store(aws_env).create_pending({"job_id": "crashed-1", "task": "summarize"})
     assert store(aws_env).claim("crashed-1", 0.001, defaults={}).token
     time.sleep(0.01)
-    message_id = dead_letter(aws_env, job_body("crashed-1"))
+    message_id = send(
+        aws_env,
+        job_body("crashed-1"),
+        queue_url=aws_env.dlq_url,
+        attributes={"job_id": "crashed-1", REQUEUE_ATTRIBUTE: "3"},
+    )
 
     response, _ = run_archiver(aws_env)
 
     assert response == {"batchItemFailures": []}
     job = aws_env.job("crashed-1")
-    assert job["status"] == "failed"
+    assert job["status"] == "failed" and "requeued 3 times" in job["error"]
     [alert] = aws_env.published(aws_env.alerts_inbox_url)
     assert [(f["job_id"], f["message_id"]) for f in alert["failures"]] == [("crashed-1", message_id)]
 
@@ -141,6 +165,7 @@ def test_a_job_claimed_again_between_the_archivers_read_and_write_is_not_failed(
 ):
     """The lease check is part of the conditional write, not only of the archiver's earlier read."""
     monkeypatch.setenv("BEDROCK_READ_TIMEOUT_SECONDS", "20")
+    monkeypatch.setenv("ARCHIVER_MAX_REQUEUES", "0")  # a crashed holder's job is failed, not sent back
     bedrock_jobs.reset_caches()
     fake_bedrock.config.latency_seconds = 6.0
     # The original invocation crashed mid-call: processing, lease over. Its message is redelivered.

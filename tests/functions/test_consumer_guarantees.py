@@ -409,3 +409,33 @@ def test_a_delivery_that_meets_a_live_lease_comes_back_when_the_lease_ends(
     assert 120 <= redelivery.seconds <= 135
     job = aws_env.job("held")
     assert (job["attempts"], job["claim_token"]) == (1, "a-crashed-invocation")
+
+
+def test_a_claim_that_landed_but_never_got_an_answer_gives_its_lease_back(
+    aws_env: AwsResources,
+    aws_faults: FaultControl,
+    fake_bedrock: FakeBedrock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Found by the chaos run: every attempt of the claim answered 500 although the first one landed.
+
+    The consumer could not know it held the job, so nobody used the lease and the next delivery had to
+    wait it out (one receive lost to a lease nobody holds). The claim is given back instead.
+    """
+    set_env(monkeypatch, RETRY_BASE_DELAY_SECONDS="0")
+    # Only the claim names started_at; each attempt is applied by moto, then answered with a 500.
+    aws_faults.add(
+        "dynamodb", "UpdateItem", "InternalServerError", 500, times=None, after=True, match="started_at"
+    )
+    send(aws_env, job_body("unconfirmed"))
+
+    first, _ = run_consumer(aws_env)
+
+    assert len(first["batchItemFailures"]) == 1 and fake_bedrock.calls_for("unconfirmed") == []
+    job = aws_env.job("unconfirmed")
+    assert (job["status"], job["attempts"], job.get("lease_expires_at")) == ("pending", 0, None)
+    aws_faults.clear()
+    second, _ = run_consumer(aws_env)  # the next delivery claims at once
+    assert second["batchItemFailures"] == []
+    assert aws_env.job("unconfirmed")["status"] == "complete"
+    assert fake_bedrock.successful_calls_by_job()["unconfirmed"] == 1
