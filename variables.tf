@@ -803,7 +803,7 @@ variable "archiver_batch_size" {
 }
 
 variable "archiver_max_requeues" {
-  description = "How often the DLQ archiver sends a dead-lettered job that was never attempted (no job record, or pending with no claim counted) back to the main queue before failing it (ARCHIVER_MAX_REQUEUES). Such jobs were dead-lettered by batch mechanics, not by their own failures: FIFO records handed back behind a failed head, invocations out of time. 0 fails them at once."
+  description = "How often the DLQ archiver sends a dead-lettered job back to the main queue before failing it when no invocation is known to have called the model for it (no job record, pending, or processing under an expired lease with no model attempt counted) (ARCHIVER_MAX_REQUEUES). Such jobs were dead-lettered by batch mechanics or crashed holders, not by their own failures: FIFO records handed back behind a failed head, invocations out of time or killed. 0 fails them at once."
   type        = number
   default     = 3
 
