@@ -130,5 +130,15 @@ module "alarms" {
   input_failures_threshold   = var.alarm_input_failures_threshold
   input_failures_period      = var.alarm_input_failures_period
 
+  # Batch mode (names from locals, known at plan).
+  batch_alarms_enabled                = var.batch_enabled
+  batch_queue_name                    = var.batch_enabled ? module.batch_queue[0].queue_name : null
+  batch_dlq_name                      = var.batch_enabled ? module.batch_queue[0].dlq_name : null
+  batch_submitter_function_name       = local.batch_function_names.submitter
+  batch_collector_function_name       = local.batch_function_names.collector
+  batch_backlog_age_threshold_seconds = var.alarm_batch_backlog_age_threshold_hours * 3600
+  batch_jobs_failed_threshold         = var.alarm_batch_jobs_failed_threshold
+  batch_errors_threshold              = var.alarm_batch_errors_threshold
+
   tags = var.tags
 }

@@ -176,10 +176,81 @@ locals {
         ]
       }
     },
+  ]
+
+  # Batch mode: the batch queue and the batch functions' metrics (BatchRecords* are published by the
+  # submitter and collector with the service dimension alone).
+  dashboard_batch_metric = {
+    for metric in ["BatchRecordsSubmitted", "BatchRecordsCompleted", "BatchRecordsFellBack", "BatchJobsFailed", "BatchJobsExpired"] :
+    metric => [var.powertools_metrics_namespace, metric, "service", local.service_name, { stat = "Sum", label = metric }]
+  }
+  batch_queue_name = var.batch_enabled ? module.batch_queue[0].queue_name : ""
+  # slice, not a conditional: the two branches of a conditional must be tuples of one length.
+  dashboard_batch_widgets = slice([
+    {
+      type   = "metric"
+      x      = 0
+      y      = 18
+      width  = 8
+      height = 6
+      properties = {
+        title  = "Batch queue: waiting jobs and age of oldest (s)"
+        region = local.region
+        view   = "timeSeries"
+        stat   = "Maximum"
+        period = 300
+        metrics = [
+          ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", local.batch_queue_name, { label = "waiting" }],
+          ["AWS/SQS", "ApproximateAgeOfOldestMessage", "QueueName", local.batch_queue_name, { label = "oldest (s)", yAxis = "right" }],
+        ]
+        annotations = { horizontal = [{ label = "alarm", value = var.alarm_batch_backlog_age_threshold_hours * 3600, yAxis = "right" }] }
+      }
+    },
+    {
+      type   = "metric"
+      x      = 8
+      y      = 18
+      width  = 8
+      height = 6
+      properties = {
+        title  = "Batch records submitted, completed, fell back"
+        region = local.region
+        view   = "timeSeries"
+        period = 3600
+        metrics = [
+          local.dashboard_batch_metric.BatchRecordsSubmitted,
+          local.dashboard_batch_metric.BatchRecordsCompleted,
+          local.dashboard_batch_metric.BatchRecordsFellBack,
+        ]
+      }
+    },
+    {
+      type   = "metric"
+      x      = 16
+      y      = 18
+      width  = 8
+      height = 6
+      properties = {
+        title  = "Batch jobs failed / expired, submitter and collector errors"
+        region = local.region
+        view   = "timeSeries"
+        stat   = "Sum"
+        period = 3600
+        metrics = [
+          local.dashboard_batch_metric.BatchJobsFailed,
+          local.dashboard_batch_metric.BatchJobsExpired,
+          ["AWS/Lambda", "Errors", "FunctionName", local.batch_function_names.submitter, { label = "submitter errors" }],
+          ["AWS/Lambda", "Errors", "FunctionName", local.batch_function_names.collector, { label = "collector errors" }],
+        ]
+      }
+    },
+  ], 0, var.batch_enabled ? 3 : 0)
+
+  dashboard_alarm_widgets = [
     {
       type   = "alarm"
       x      = 0
-      y      = 18
+      y      = var.batch_enabled ? 24 : 18
       width  = 24
       height = 3
       properties = {
@@ -196,5 +267,5 @@ resource "aws_cloudwatch_dashboard" "this" {
   # Dashboards are account-wide, not regional: the region in the default name keeps instances of the
   # same name in several regions apart.
   dashboard_name = coalesce(var.dashboard_name, "${var.name}-${local.region}")
-  dashboard_body = jsonencode({ widgets = local.dashboard_widgets })
+  dashboard_body = jsonencode({ widgets = concat(local.dashboard_widgets, local.dashboard_batch_widgets, local.dashboard_alarm_widgets) })
 }

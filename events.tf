@@ -1,5 +1,5 @@
 ################################################################################
-# EventBridge rules -> main queue
+# EventBridge rules -> main queue (or the batch queue, by each rule's mode)
 ################################################################################
 
 locals {
@@ -33,8 +33,8 @@ resource "aws_cloudwatch_event_target" "this" {
 
   rule           = aws_cloudwatch_event_rule.this[each.key].name
   event_bus_name = var.eventbridge_bus_name
-  target_id      = "main-queue"
-  arn            = module.queue.queue_arn
+  target_id      = local.eventbridge_rule_modes[each.key] == "batch" ? "batch-queue" : "main-queue"
+  arn            = local.mode_queue_arns[local.eventbridge_rule_modes[each.key]]
 
   input_transformer {
     input_paths = {
@@ -163,8 +163,8 @@ resource "aws_cloudwatch_event_target" "s3_trigger" {
 
   rule           = aws_cloudwatch_event_rule.s3_trigger[0].name
   event_bus_name = "default"
-  target_id      = "main-queue"
-  arn            = module.queue.queue_arn
+  target_id      = local.s3_trigger_mode == "batch" ? "batch-queue" : "main-queue"
+  arn            = local.mode_queue_arns[local.s3_trigger_mode]
 
   input_transformer {
     input_paths = {

@@ -226,7 +226,10 @@ module "producer" {
       JOB_TTL_DAYS                  = tostring(var.jobs_table_ttl_days)
       FIFO_DEFAULT_MESSAGE_GROUP_ID = var.producer_fifo_default_message_group_id
       JOB_ID_SECRET                 = sensitive(terraform_data.job_id_secret.output)
+      DEFAULT_MODE                  = var.default_mode
     },
+    # Empty without batch mode: the producer then refuses "mode": "batch" with a 4xx.
+    { BATCH_QUEUE_URL = var.batch_enabled ? module.batch_queue[0].queue_url : "" },
     var.producer_environment_variables,
   )
 
@@ -255,6 +258,13 @@ module "producer" {
         resources = ["${local.payload_bucket_arn}/${local.results_prefix}*"]
       },
     ],
+    var.batch_enabled ? [
+      {
+        sid       = "EnqueueBatchJobs"
+        actions   = ["sqs:SendMessage"]
+        resources = [module.batch_queue[0].queue_arn]
+      },
+    ] : [],
     local.kms_statements.producer,
   )
 

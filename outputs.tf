@@ -211,3 +211,60 @@ output "dashboard_name" {
   description = "Name of the CloudWatch dashboard, or null."
   value       = try(aws_cloudwatch_dashboard.this[0].dashboard_name, null)
 }
+
+################################################################################
+# Batch mode and scheduled jobs
+################################################################################
+
+output "batch_queue_url" {
+  description = "URL of the batch queue (where batch jobs wait for the submitter), or null when batch_enabled is false."
+  value       = var.batch_enabled ? module.batch_queue[0].queue_url : null
+}
+
+output "batch_queue_arn" {
+  description = "ARN of the batch queue, or null."
+  value       = var.batch_enabled ? module.batch_queue[0].queue_arn : null
+}
+
+output "batch_dlq_url" {
+  description = "URL of the batch queue's dead-letter queue, or null."
+  value       = var.batch_enabled ? module.batch_queue[0].dlq_url : null
+}
+
+output "batch_role_arn" {
+  description = "ARN of the service role Bedrock assumes to run the batch inference jobs (BATCH_ROLE_ARN), or null."
+  value       = try(aws_iam_role.batch_bedrock[0].arn, null)
+}
+
+output "batch_submitter_function_name" {
+  description = "Name of the batch submitter Lambda function, or null."
+  value       = try(module.batch_submitter[0].function_name, null)
+}
+
+output "batch_submitter_function_arn" {
+  description = "ARN of the batch submitter Lambda function, or null."
+  value       = try(module.batch_submitter[0].function_arn, null)
+}
+
+output "batch_collector_function_name" {
+  description = "Name of the batch collector Lambda function, or null."
+  value       = try(module.batch_collector[0].function_name, null)
+}
+
+output "batch_collector_function_arn" {
+  description = "ARN of the batch collector Lambda function, or null."
+  value       = try(module.batch_collector[0].function_arn, null)
+}
+
+output "schedule_arns" {
+  description = "ARNs of the scheduled-job schedules, by schedule name (the batch functions' own schedules under batch-submit and batch-collect)."
+  value = merge(
+    { for name, schedule in aws_scheduler_schedule.jobs : name => schedule.arn },
+    { for name, schedule in aws_scheduler_schedule.batch : "batch-${name}" => schedule.arn },
+  )
+}
+
+output "schedules_role_arn" {
+  description = "ARN of the role EventBridge Scheduler uses to send the scheduled jobs, or null."
+  value       = try(aws_iam_role.schedules[0].arn, null)
+}

@@ -1228,7 +1228,7 @@ variable "eventbridge_bus_name" {
 }
 
 variable "eventbridge_rules" {
-  description = "EventBridge rules that turn matching events into jobs. Each sends `{\"job_id\": <event id>, \"task\": <task>, \"document\": <document_path value>, \"correlation_id\": <event id>, \"submitted_at\": <event time>}` (plus `labels` when given) to the main queue; the event id as job id makes a redelivered event the same job. `message_group_id` (FIFO only) defaults to the rule name."
+  description = "EventBridge rules that turn matching events into jobs. Each sends `{\"job_id\": <event id>, \"task\": <task>, \"document\": <document_path value>, \"correlation_id\": <event id>, \"submitted_at\": <event time>}` (plus `labels` when given) to the main queue, or to the batch queue when `mode` (default default_mode) is \"batch\"; the event id as job id makes a redelivered event the same job. `message_group_id` (FIFO only) defaults to the rule name."
   type = list(object({
     name             = string
     description      = optional(string, "")
@@ -1238,6 +1238,7 @@ variable "eventbridge_rules" {
     labels           = optional(list(string))
     message_group_id = optional(string)
     enabled          = optional(bool, true)
+    mode             = optional(string)
   }))
   default = []
 
@@ -1270,6 +1271,11 @@ variable "eventbridge_rules" {
     # EventBridge rule names are at most 64 characters (EventBridge API reference, PutRule Name).
     condition     = alltrue([for r in var.eventbridge_rules : length("${var.name}-${r.name}") <= 64])
     error_message = "Each rule is named <name>-<rule name>, which EventBridge limits to 64 characters: shorten the rule name (or name)."
+  }
+
+  validation {
+    condition     = alltrue([for r in var.eventbridge_rules : r.mode == null || contains(var.batch_enabled ? ["realtime", "batch"] : ["realtime"], coalesce(r.mode, "-"))])
+    error_message = "A rule's mode must be realtime or batch, and batch needs batch_enabled = true."
   }
 }
 
@@ -1352,6 +1358,17 @@ variable "s3_trigger_task" {
   }
 }
 
+variable "s3_trigger_mode" {
+  description = "Mode of jobs created from uploads: realtime (main queue) or batch (batch queue, needs batch_enabled). null uses default_mode."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.s3_trigger_mode == null || contains(var.batch_enabled ? ["realtime", "batch"] : ["realtime"], coalesce(var.s3_trigger_mode, "-"))
+    error_message = "s3_trigger_mode must be realtime or batch, and batch needs batch_enabled = true."
+  }
+}
+
 variable "s3_trigger_expiration_days" {
   description = "Days after which uploads under s3_trigger_prefix are deleted from a created upload bucket. null keeps them."
   type        = number
@@ -1381,5 +1398,250 @@ variable "dashboard_name" {
   validation {
     condition     = var.dashboard_name == null || can(regex("^[A-Za-z0-9_-]{1,255}$", coalesce(var.dashboard_name, "-")))
     error_message = "dashboard_name must be 1-255 letters, digits, hyphens or underscores."
+  }
+}
+
+################################################################################
+# Batch mode (Bedrock batch inference)
+################################################################################
+
+variable "batch_enabled" {
+  description = "Create batch mode: the batch queue, the batch_submitter and batch_collector functions, the Bedrock service role, their schedules, the state-change rule and the batch alarms. false creates none of it, and no entry point may use mode \"batch\"."
+  type        = bool
+  default     = false
+}
+
+variable "default_mode" {
+  description = "Mode of a job that names none (DEFAULT_MODE of the producer, and of the EventBridge rules, the S3 trigger and the schedules that set no mode): realtime (main queue, on-demand model calls) or batch (batch queue, Bedrock batch inference at about half the price, results within batch_timeout_hours)."
+  type        = string
+  default     = "realtime"
+
+  validation {
+    condition     = contains(["realtime", "batch"], var.default_mode)
+    error_message = "default_mode must be realtime or batch."
+  }
+
+  validation {
+    condition     = var.default_mode != "batch" || var.batch_enabled
+    error_message = "default_mode = \"batch\" needs batch_enabled = true."
+  }
+}
+
+variable "batch_min_records" {
+  description = "Fewest waiting jobs the submitter puts into one Bedrock batch inference job (BATCH_MIN_RECORDS); fewer wait for the next run, or fall back to realtime after batch_max_wait_hours. Bedrock's per-model minimum is commonly 100 (Bedrock User Guide, batch inference quotas)."
+  type        = number
+  default     = 100
+
+  validation {
+    condition     = var.batch_min_records >= 1 && floor(var.batch_min_records) == var.batch_min_records && var.batch_min_records <= var.batch_max_records
+    error_message = "batch_min_records must be a whole number between 1 and batch_max_records."
+  }
+}
+
+variable "batch_max_records" {
+  description = "Most jobs in one Bedrock batch inference job (BATCH_MAX_RECORDS). Bedrock allows at most 50,000 records per job."
+  type        = number
+  default     = 50000
+
+  validation {
+    condition     = var.batch_max_records >= 1 && var.batch_max_records <= 50000 && floor(var.batch_max_records) == var.batch_max_records
+    error_message = "batch_max_records must be a whole number between 1 and 50000 (Bedrock's records-per-job quota)."
+  }
+}
+
+variable "batch_max_wait_hours" {
+  description = "Hours a batch job may wait on the batch queue for enough company (BATCH_MAX_WAIT_HOURS); older jobs go to the realtime queue. Must stay below the batch queue's retention, or waiting jobs could expire unseen."
+  type        = number
+  default     = 24
+
+  validation {
+    condition     = var.batch_max_wait_hours > 0 && var.batch_max_wait_hours * 3600 < var.batch_queue_message_retention_seconds
+    error_message = "batch_max_wait_hours must be above 0 and below batch_queue_message_retention_seconds / 3600."
+  }
+}
+
+variable "batch_timeout_hours" {
+  description = "timeoutDurationInHours of the Bedrock batch inference jobs (BATCH_TIMEOUT_HOURS): records not processed by then are Expired and go back to the realtime queue. Bedrock accepts 24-168."
+  type        = number
+  default     = 24
+
+  validation {
+    condition     = var.batch_timeout_hours >= 24 && var.batch_timeout_hours <= 168 && floor(var.batch_timeout_hours) == var.batch_timeout_hours
+    error_message = "batch_timeout_hours must be a whole number between 24 and 168 (Bedrock's range)."
+  }
+}
+
+variable "batch_max_jobs_in_flight" {
+  description = "Most Bedrock batch inference jobs of this stack submitted and not yet finished (BATCH_MAX_JOBS_IN_FLIGHT); keep it within the model's quota of concurrent batch jobs."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.batch_max_jobs_in_flight >= 1 && floor(var.batch_max_jobs_in_flight) == var.batch_max_jobs_in_flight
+    error_message = "batch_max_jobs_in_flight must be a whole number of at least 1."
+  }
+}
+
+variable "batch_queue_message_retention_seconds" {
+  description = "How long the batch queue (and its DLQ) keeps a waiting job (60 s to 14 days)."
+  type        = number
+  default     = 1209600
+
+  validation {
+    condition     = var.batch_queue_message_retention_seconds >= 60 && var.batch_queue_message_retention_seconds <= 1209600
+    error_message = "batch_queue_message_retention_seconds must be between 60 and 1209600 (14 days)."
+  }
+}
+
+variable "batch_submit_schedule_expression" {
+  description = "When the submitter runs (EventBridge Scheduler expression, in batch_schedule_timezone): nightly at 02:00 by default."
+  type        = string
+  default     = "cron(0 2 * * ? *)"
+
+  validation {
+    condition     = can(regex("^(cron|rate|at)\\(.+\\)$", var.batch_submit_schedule_expression))
+    error_message = "batch_submit_schedule_expression must be a cron(...), rate(...) or at(...) expression."
+  }
+}
+
+variable "batch_collect_schedule_expression" {
+  description = "How often the collector polls the batch jobs in flight (EventBridge Scheduler expression). Bedrock's state-change events are best effort; the poll catches missed ones."
+  type        = string
+  default     = "rate(30 minutes)"
+
+  validation {
+    condition     = can(regex("^(cron|rate|at)\\(.+\\)$", var.batch_collect_schedule_expression))
+    error_message = "batch_collect_schedule_expression must be a cron(...), rate(...) or at(...) expression."
+  }
+}
+
+variable "batch_schedule_timezone" {
+  description = "Time zone (IANA name) of the submitter and collector schedules."
+  type        = string
+  default     = "UTC"
+}
+
+variable "batch_submitter_timeout" {
+  description = "Timeout of the batch submitter in seconds (it reads the batch queue and writes the input file of up to batch_max_records jobs)."
+  type        = number
+  default     = 900
+
+  validation {
+    condition     = var.batch_submitter_timeout >= 1 && var.batch_submitter_timeout <= 900
+    error_message = "batch_submitter_timeout must be between 1 and 900 (the Lambda limit)."
+  }
+}
+
+variable "batch_submitter_memory_size" {
+  description = "Memory of the batch submitter in MB."
+  type        = number
+  default     = 1024
+}
+
+variable "batch_collector_timeout" {
+  description = "Timeout of the batch collector in seconds (it reads a finished job's output and completes its jobs)."
+  type        = number
+  default     = 900
+
+  validation {
+    condition     = var.batch_collector_timeout >= 1 && var.batch_collector_timeout <= 900
+    error_message = "batch_collector_timeout must be between 1 and 900 (the Lambda limit)."
+  }
+}
+
+variable "batch_collector_memory_size" {
+  description = "Memory of the batch collector in MB."
+  type        = number
+  default     = 1024
+}
+
+variable "batch_role_name" {
+  description = "IAM role name of the Bedrock batch service role (assumed by bedrock.amazonaws.com for the batch inference jobs). null uses `<name>-batch-bedrock-<region>`."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.batch_role_name == null || can(regex("^[A-Za-z0-9+=,.@_-]{1,64}$", coalesce(var.batch_role_name, "-")))
+    error_message = "batch_role_name must be 1-64 characters of letters, digits and +=,.@_-."
+  }
+}
+
+variable "alarm_batch_backlog_age_threshold_hours" {
+  description = "Alarm when the oldest job on the batch queue is older than this many hours (jobs wait there up to batch_max_wait_hours by design, so keep it above that)."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.alarm_batch_backlog_age_threshold_hours > var.batch_max_wait_hours
+    error_message = "alarm_batch_backlog_age_threshold_hours must be above batch_max_wait_hours, or the alarm fires for jobs that wait as designed."
+  }
+}
+
+variable "alarm_batch_jobs_failed_threshold" {
+  description = "Alarm when more than this many Bedrock batch inference jobs end Failed (BatchJobsFailed) or Expired (BatchJobsExpired) per hour."
+  type        = number
+  default     = 0
+}
+
+variable "alarm_batch_errors_threshold" {
+  description = "Alarm when the batch submitter or collector fails more than this many invocations per 5 minutes."
+  type        = number
+  default     = 0
+}
+
+################################################################################
+# Scheduled jobs (EventBridge Scheduler)
+################################################################################
+
+variable "schedules" {
+  description = "Jobs created on a schedule. Each becomes an EventBridge Scheduler schedule `<name>-<schedule name>` that sends `{\"job_id\": <scheduler execution id>, \"task\", \"document\" or \"document_uri\", \"labels\", \"submitted_at\": <scheduled time>, \"metadata\": {\"schedule\": <name>}}` to the main queue, or to the batch queue when `mode` (default default_mode) is batch. `schedule_expression` is cron(...), rate(...) or at(...) in `timezone`; give exactly one of `document` and `document_uri` (s3://bucket/key, readable by the consumer). `message_group_id` (FIFO only) defaults to the schedule name."
+  type = list(object({
+    name                = string
+    schedule_expression = string
+    timezone            = optional(string, "UTC")
+    task                = string
+    document            = optional(string)
+    document_uri        = optional(string)
+    labels              = optional(list(string))
+    mode                = optional(string)
+    message_group_id    = optional(string)
+    enabled             = optional(bool, true)
+  }))
+  default = []
+
+  validation {
+    # Scheduler names: 1-64 of [0-9a-zA-Z-_.] (Scheduler API reference, CreateSchedule Name).
+    condition     = alltrue([for s in var.schedules : can(regex("^[A-Za-z0-9._-]{1,40}$", s.name)) && length("${var.name}-${s.name}") <= 64])
+    error_message = "Schedule names must be 1-40 letters, digits, dots, hyphens or underscores, and <name>-<schedule name> at most 64 characters."
+  }
+
+  validation {
+    condition     = length(distinct([for s in var.schedules : s.name])) == length(var.schedules) && alltrue([for s in var.schedules : !contains(["batch-submit", "batch-collect"], s.name)])
+    error_message = "Schedule names must be unique and not batch-submit or batch-collect (the batch functions' own schedules)."
+  }
+
+  validation {
+    condition     = alltrue([for s in var.schedules : can(regex("^(cron|rate|at)\\(.+\\)$", s.schedule_expression))])
+    error_message = "schedule_expression must be a cron(...), rate(...) or at(...) expression."
+  }
+
+  validation {
+    condition     = alltrue([for s in var.schedules : (s.document == null) != (s.document_uri == null)])
+    error_message = "Each schedule needs exactly one of document and document_uri."
+  }
+
+  validation {
+    condition     = alltrue([for s in var.schedules : s.document_uri == null || can(regex("^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/.+$", coalesce(s.document_uri, "-")))])
+    error_message = "document_uri must be s3://<bucket>/<key>."
+  }
+
+  validation {
+    condition     = alltrue([for s in var.schedules : contains(concat(["summarize", "classify"], keys(var.tasks)), s.task)])
+    error_message = "Each schedule's task must be summarize, classify or a key of tasks."
+  }
+
+  validation {
+    condition     = alltrue([for s in var.schedules : s.mode == null || contains(var.batch_enabled ? ["realtime", "batch"] : ["realtime"], coalesce(s.mode, "-"))])
+    error_message = "A schedule's mode must be realtime or batch, and batch needs batch_enabled = true."
   }
 }

@@ -24,7 +24,15 @@ locals {
     producer_errors    = "${var.runbook_url}#runbook-producer-errors"
     input_failures     = "${var.runbook_url}#runbook-input-failures"
     systemic_errors    = "${var.runbook_url}#runbook-systemic-errors"
+    batch_jobs_failed  = "${var.runbook_url}#runbook-batch-jobs-failed"
+    batch_jobs_expired = "${var.runbook_url}#runbook-batch-jobs-expired"
+    batch_backlog_age  = "${var.runbook_url}#runbook-batch-backlog-age"
+    batch_dlq          = "${var.runbook_url}#runbook-batch-dlq-not-empty"
+    batch_submitter    = "${var.runbook_url}#runbook-batch-submitter-errors"
+    batch_collector    = "${var.runbook_url}#runbook-batch-collector-errors"
   }
+
+  batch_count = var.batch_alarms_enabled ? 1 : 0
 }
 
 ################################################################################
@@ -398,6 +406,155 @@ resource "aws_cloudwatch_metric_alarm" "systemic_errors" {
   period              = 60
   evaluation_periods  = 1
   threshold           = 0
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+
+  actions_enabled = var.actions_enabled
+  alarm_actions   = local.actions
+  ok_actions      = local.actions
+
+  tags = var.tags
+}
+
+################################################################################
+# Batch mode
+################################################################################
+
+resource "aws_cloudwatch_metric_alarm" "batch_jobs_failed" {
+  count = local.batch_count
+
+  alarm_name        = "${var.name}-batch-jobs-failed"
+  alarm_description = "More than ${var.batch_jobs_failed_threshold} Bedrock batch inference job(s) ended Failed in an hour; their jobs were sent back to the realtime queue. Runbook: ${local.runbook.batch_jobs_failed}"
+
+  namespace   = coalesce(var.metrics_namespace, "-")
+  metric_name = "BatchJobsFailed"
+  # Published by the batch collector with the service dimension alone.
+  dimensions = { service = coalesce(var.service_name, "-") }
+  statistic  = "Sum"
+
+  period              = 3600
+  evaluation_periods  = 1
+  threshold           = var.batch_jobs_failed_threshold
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+
+  actions_enabled = var.actions_enabled
+  alarm_actions   = local.actions
+  ok_actions      = local.actions
+
+  tags = var.tags
+}
+
+resource "aws_cloudwatch_metric_alarm" "batch_jobs_expired" {
+  count = local.batch_count
+
+  alarm_name        = "${var.name}-batch-jobs-expired"
+  alarm_description = "More than ${var.batch_jobs_failed_threshold} Bedrock batch inference job(s) expired (not finished within their timeout) in an hour; their unprocessed records were sent back to the realtime queue. Runbook: ${local.runbook.batch_jobs_expired}"
+
+  namespace   = coalesce(var.metrics_namespace, "-")
+  metric_name = "BatchJobsExpired"
+  dimensions  = { service = coalesce(var.service_name, "-") }
+  statistic   = "Sum"
+
+  period              = 3600
+  evaluation_periods  = 1
+  threshold           = var.batch_jobs_failed_threshold
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+
+  actions_enabled = var.actions_enabled
+  alarm_actions   = local.actions
+  ok_actions      = local.actions
+
+  tags = var.tags
+}
+
+resource "aws_cloudwatch_metric_alarm" "batch_backlog_age" {
+  count = local.batch_count
+
+  alarm_name        = "${var.name}-batch-backlog-age"
+  alarm_description = "The oldest job on ${coalesce(var.batch_queue_name, "-")} has waited more than ${var.batch_backlog_age_threshold_seconds} s: the batch submitter is not running, failing, or not falling jobs back to realtime. Runbook: ${local.runbook.batch_backlog_age}"
+
+  namespace   = "AWS/SQS"
+  metric_name = "ApproximateAgeOfOldestMessage"
+  dimensions  = { QueueName = var.batch_queue_name }
+  statistic   = "Maximum"
+
+  period              = 300
+  evaluation_periods  = 2
+  threshold           = var.batch_backlog_age_threshold_seconds
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+
+  actions_enabled = var.actions_enabled
+  alarm_actions   = local.actions
+  ok_actions      = local.actions
+
+  tags = var.tags
+}
+
+resource "aws_cloudwatch_metric_alarm" "batch_dlq_not_empty" {
+  count = local.batch_count
+
+  alarm_name        = "${var.name}-batch-dlq-not-empty"
+  alarm_description = "${coalesce(var.batch_dlq_name, "-")} holds messages the batch submitter failed on 1000 times; nothing drains it automatically. Runbook: ${local.runbook.batch_dlq}"
+
+  namespace   = "AWS/SQS"
+  metric_name = "ApproximateNumberOfMessagesVisible"
+  dimensions  = { QueueName = var.batch_dlq_name }
+  statistic   = "Maximum"
+
+  period              = 300
+  evaluation_periods  = 1
+  threshold           = 0
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+
+  actions_enabled = var.actions_enabled
+  alarm_actions   = local.actions
+  ok_actions      = local.actions
+
+  tags = var.tags
+}
+
+resource "aws_cloudwatch_metric_alarm" "batch_submitter_errors" {
+  count = local.batch_count
+
+  alarm_name        = "${var.name}-batch-submitter-errors"
+  alarm_description = "${coalesce(var.batch_submitter_function_name, "-")} failed more than ${var.batch_errors_threshold} invocation(s) in 300 s: waiting batch jobs are not being submitted. Runbook: ${local.runbook.batch_submitter}"
+
+  namespace   = "AWS/Lambda"
+  metric_name = "Errors"
+  dimensions  = { FunctionName = var.batch_submitter_function_name }
+  statistic   = "Sum"
+
+  period              = 300
+  evaluation_periods  = 1
+  threshold           = var.batch_errors_threshold
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+
+  actions_enabled = var.actions_enabled
+  alarm_actions   = local.actions
+  ok_actions      = local.actions
+
+  tags = var.tags
+}
+
+resource "aws_cloudwatch_metric_alarm" "batch_collector_errors" {
+  count = local.batch_count
+
+  alarm_name        = "${var.name}-batch-collector-errors"
+  alarm_description = "${coalesce(var.batch_collector_function_name, "-")} failed more than ${var.batch_errors_threshold} invocation(s) in 300 s: finished batch jobs are not being collected. Runbook: ${local.runbook.batch_collector}"
+
+  namespace   = "AWS/Lambda"
+  metric_name = "Errors"
+  dimensions  = { FunctionName = var.batch_collector_function_name }
+  statistic   = "Sum"
+
+  period              = 300
+  evaluation_periods  = 1
+  threshold           = var.batch_errors_threshold
   comparison_operator = "GreaterThanThreshold"
   treat_missing_data  = "notBreaching"
 

@@ -29,6 +29,14 @@ output "alarm_arns" {
       input_failures  = aws_cloudwatch_metric_alarm.input_failures[0].arn
       systemic_errors = aws_cloudwatch_metric_alarm.systemic_errors[0].arn
     } : {},
+    var.batch_alarms_enabled ? {
+      batch_jobs_failed      = aws_cloudwatch_metric_alarm.batch_jobs_failed[0].arn
+      batch_jobs_expired     = aws_cloudwatch_metric_alarm.batch_jobs_expired[0].arn
+      batch_backlog_age      = aws_cloudwatch_metric_alarm.batch_backlog_age[0].arn
+      batch_dlq_not_empty    = aws_cloudwatch_metric_alarm.batch_dlq_not_empty[0].arn
+      batch_submitter_errors = aws_cloudwatch_metric_alarm.batch_submitter_errors[0].arn
+      batch_collector_errors = aws_cloudwatch_metric_alarm.batch_collector_errors[0].arn
+    } : {},
   )
 }
 
@@ -47,6 +55,14 @@ output "alarm_names" {
     var.application_alarms_enabled ? {
       input_failures  = aws_cloudwatch_metric_alarm.input_failures[0].alarm_name
       systemic_errors = aws_cloudwatch_metric_alarm.systemic_errors[0].alarm_name
+    } : {},
+    var.batch_alarms_enabled ? {
+      batch_jobs_failed      = aws_cloudwatch_metric_alarm.batch_jobs_failed[0].alarm_name
+      batch_jobs_expired     = aws_cloudwatch_metric_alarm.batch_jobs_expired[0].alarm_name
+      batch_backlog_age      = aws_cloudwatch_metric_alarm.batch_backlog_age[0].alarm_name
+      batch_dlq_not_empty    = aws_cloudwatch_metric_alarm.batch_dlq_not_empty[0].alarm_name
+      batch_submitter_errors = aws_cloudwatch_metric_alarm.batch_submitter_errors[0].alarm_name
+      batch_collector_errors = aws_cloudwatch_metric_alarm.batch_collector_errors[0].alarm_name
     } : {},
   )
 }

@@ -410,3 +410,55 @@ variable "input_failures_period" {
     error_message = "input_failures_period must be a multiple of 60."
   }
 }
+
+################################################################################
+# Batch mode
+################################################################################
+
+variable "batch_alarms_enabled" {
+  description = "Create the batch mode alarms (batch jobs failed or expired, batch backlog age, batch DLQ not empty, submitter and collector errors). A switch, so that the names may come from resources created in the same apply."
+  type        = bool
+  default     = false
+}
+
+variable "batch_queue_name" {
+  description = "Name of the batch queue (batch backlog age alarm)."
+  type        = string
+  default     = null
+}
+
+variable "batch_dlq_name" {
+  description = "Name of the batch queue's DLQ."
+  type        = string
+  default     = null
+}
+
+variable "batch_submitter_function_name" {
+  description = "Name of the batch submitter function."
+  type        = string
+  default     = null
+}
+
+variable "batch_collector_function_name" {
+  description = "Name of the batch collector function."
+  type        = string
+  default     = null
+}
+
+variable "batch_backlog_age_threshold_seconds" {
+  description = "Alarm when the oldest job on the batch queue is older than this many seconds (Maximum over 5 minutes)."
+  type        = number
+  default     = 108000
+}
+
+variable "batch_jobs_failed_threshold" {
+  description = "Alarm when more than this many batch inference jobs end Failed (BatchJobsFailed), or Expired (BatchJobsExpired), per hour."
+  type        = number
+  default     = 0
+}
+
+variable "batch_errors_threshold" {
+  description = "Alarm when the batch submitter or collector fails more than this many invocations per 5 minutes."
+  type        = number
+  default     = 0
+}

@@ -231,7 +231,7 @@ variable "powertools_layer_arn" {
 ################################################################################
 
 variable "policy_statements" {
-  description = "Extra Allow statements for the function's inline policy: exact actions on exact resource ARNs, with optional conditions ({test, variable, values}). \"*\" as a resource is accepted only with a condition that scopes it (some actions, such as aws-marketplace:Subscribe, support no resource ARNs)."
+  description = "Extra Allow statements for the function's inline policy: exact actions on exact resource ARNs, with optional conditions ({test, variable, values}). \"*\" as a resource is accepted only with a condition that scopes it (some actions, such as aws-marketplace:Subscribe, support no resource ARNs; read-only ones without resource types or condition keys, aws-marketplace:ViewSubscriptions and bedrock:ListModelInvocationJobs, need no condition)."
   type = list(object({
     sid       = string
     actions   = list(string)
@@ -253,7 +253,7 @@ variable "policy_statements" {
     # "*" is the only resource some actions accept: allowed with a scoping condition, or for read-only
     # actions that have neither resource types nor condition keys (IAM Service Authorization Reference).
     condition = alltrue([for s in var.policy_statements : !contains(s.actions, "*") && (
-      !contains(s.resources, "*") || length(s.conditions) > 0 || length(setsubtract(s.actions, ["aws-marketplace:ViewSubscriptions"])) == 0
+      !contains(s.resources, "*") || length(s.conditions) > 0 || length(setsubtract(s.actions, ["aws-marketplace:ViewSubscriptions", "bedrock:ListModelInvocationJobs"])) == 0
     )])
     error_message = "Extra statements must name actions, and name resources unless a condition scopes them; \"*\" is not accepted otherwise."
   }
