@@ -421,6 +421,140 @@ class JobStore:
             **options,
         )
 
+    # -- batch mode (SPEC "Batch mode"; bedrock_jobs.batch_submitter / batch_collector) -----------
+    # Every batch write is conditional on the batch bookkeeping it expects, and treats a condition that
+    # fails because this very write already landed (a 5xx or timeout after it was applied, retried by
+    # botocore) as success, like ``_update_owned``.
+    def _batch_write(
+        self, job_id: str, update: _Update, condition: str, landed: Any = None
+    ) -> tuple[bool, dict[str, Any]]:
+        """(written, the job as it stood when the condition failed, or ``{}``)."""
+        if "#status" not in update.expression() and "#status" not in condition:
+            update.names.pop("#status", None)  # DynamoDB refuses unused placeholders
+        try:
+            self._update(job_id, update, condition, ReturnValuesOnConditionCheckFailure="ALL_OLD")
+        except ClientError as exc:
+            if not _conditional_failed(exc):
+                raise
+            old = _from_item(exc.response.get("Item") or {})
+            return (bool(landed(old)) if landed else False), old
+        return True, {}
+
+    def tag_for_batch(self, job_id: str, token: str, defaults: dict[str, Any]) -> bool:
+        """Reserve a waiting job for batch submission ``token``; ``False`` if it is not free to take.
+
+        Creates the record for a message sent without the producer (scheduler, EventBridge), with the
+        same defaults a consumer claim would write.
+        """
+        now = utc_now()
+        update = _Update()
+        update.set("batch_submission", token)
+        update.set("mode", "batch")
+        update.set("updated_at", now)
+        update.set_if_absent("status", PENDING)
+        self._first_seen(update, now)
+        for name, value in sorted(defaults.items()):
+            if value is not None and value not in ({}, []):
+                update.set_if_absent(name, value)
+        mode = update.name("mode")
+        # A job already sent to the realtime queue (mode "realtime") stays there.
+        condition = (
+            f"attribute_not_exists(job_id) OR (#status = {update.value(PENDING)} "
+            "AND attribute_not_exists(batch_submission) AND attribute_not_exists(batch_job_arn) "
+            f"AND (attribute_not_exists({mode}) OR {mode} = {update.value('batch')}))"
+        )
+        written, _ = self._batch_write(
+            job_id, update, condition, lambda old: old.get("batch_submission") == token
+        )
+        return written
+
+    def untag_batch(self, job_id: str, token: str) -> bool:
+        """Give a job reserved by ``token`` back (its batch job was never created)."""
+        update = _Update(removes=["batch_submission"])
+        update.set("updated_at", utc_now())
+        condition = f"batch_submission = {update.value(token)} AND #status = {update.value(PENDING)}"
+        written, _ = self._batch_write(job_id, update, condition, lambda old: "batch_submission" not in old)
+        return written
+
+    def mark_batch_processing(self, job_id: str, token: str, batch_job_arn: str) -> bool:
+        """``pending`` → ``processing`` under the batch job: no lease, so no consumer claim can take it."""
+        now = utc_now()
+        update = _Update()
+        update.set("status", PROCESSING)
+        update.set("batch_job_arn", batch_job_arn)
+        update.set("started_at", now)
+        update.set("updated_at", now)
+        update.sets.append(f"attempts = if_not_exists(attempts, {update.value(0)}) + {update.value(1)}")
+        condition = f"batch_submission = {update.value(token)} AND #status = {update.value(PENDING)}"
+        written, _ = self._batch_write(
+            job_id,
+            update,
+            condition,
+            lambda old: old.get("batch_job_arn") == batch_job_arn and old.get("batch_submission") == token,
+        )
+        return written
+
+    def mark_realtime(self, job_id: str, reason: str) -> bool:
+        """Record that a waiting batch job was sent to the realtime queue instead; ``False`` if the job has
+        no record (a sender without the producer: the consumer's claim creates it) or is in a batch job."""
+        update = _Update(removes=["batch_submission"])
+        update.set("mode", "realtime")
+        update.set("batch_fallback_reason", reason[:1000])
+        update.set("updated_at", utc_now())
+        condition = "attribute_exists(job_id) AND attribute_not_exists(batch_job_arn)"
+        written, _ = self._batch_write(job_id, update, condition)
+        return written
+
+    def complete_from_batch(
+        self, job_id: str, batch_job_arn: str, run_token: str, fields: dict[str, Any]
+    ) -> bool:
+        """Complete a job from its batch output; only while it is ``processing`` under that batch job, so a
+        job completed or failed any other way is never overwritten. ``run_token`` tells this write's
+        own retried success apart from another collector run's."""
+        now = utc_now()
+        update = _Update(removes=["last_error"])
+        values = {k: v for k, v in fields.items() if v is not None}
+        values.update({"status": COMPLETE, "completed_at": now, "updated_at": now, "collected_by": run_token})
+        for name, value in values.items():
+            update.set(name, value)
+        condition = f"#status = {update.value(PROCESSING)} AND batch_job_arn = {update.value(batch_job_arn)}"
+        written, _ = self._batch_write(
+            job_id, update, condition, lambda old: old.get("collected_by") == run_token
+        )
+        return written
+
+    def fall_back_from_batch(self, job_id: str, batch_job_arn: str, reason: str) -> bool:
+        """A record the batch job did not answer goes back to ``pending`` for the realtime queue, once."""
+        update = _Update(removes=["batch_job_arn", "batch_submission"])
+        update.set("status", PENDING)
+        update.set("mode", "realtime")
+        update.set("batch_fallback_from", batch_job_arn)
+        update.set("batch_fallback_reason", reason[:1000])
+        update.set("updated_at", utc_now())
+        condition = f"#status = {update.value(PROCESSING)} AND batch_job_arn = {update.value(batch_job_arn)}"
+        written, _ = self._batch_write(
+            job_id,
+            update,
+            condition,
+            lambda old: (
+                old.get("status") == PENDING
+                and old.get("batch_fallback_from") == batch_job_arn
+                and "batch_fallback_sent_at" not in old
+            ),
+        )
+        return written
+
+    def mark_fallback_sent(self, job_id: str, batch_job_arn: str) -> bool:
+        """The fallback message is on the realtime queue: a later collector run does not send it again."""
+        update = _Update()
+        update.set("batch_fallback_sent_at", utc_now())
+        condition = (
+            f"batch_fallback_from = {update.value(batch_job_arn)} "
+            "AND attribute_not_exists(batch_fallback_sent_at)"
+        )
+        written, _ = self._batch_write(job_id, update, condition, lambda old: "batch_fallback_sent_at" in old)
+        return written
+
 
 @dataclass
 class _Update:
