@@ -46,6 +46,12 @@ INTERNAL_ATTRIBUTES = frozenset(
         "enqueued_at",
         "last_error",
         "model_attempts",
+        # Batch mode bookkeeping: the submission a job was tagged with, the collector run that stored it,
+        # and the record of a fallback to the realtime queue (``batch_job_arn`` stays visible: SPEC).
+        "batch_submission",
+        "collected_by",
+        "batch_fallback_from",
+        "batch_fallback_sent_at",
     }
 )
 

@@ -24,7 +24,9 @@ FUNCTIONS = Path(__file__).resolve().parents[2] / "functions"
 HEAVY_MODULES = ("aws_xray_sdk", "aws_lambda_powertools.utilities.batch")
 
 
-@pytest.mark.parametrize("handler", ["producer", "consumer", "dlq_archiver"])
+@pytest.mark.parametrize(
+    "handler", ["producer", "consumer", "dlq_archiver", "batch_submitter", "batch_collector"]
+)
 def test_handler_import_loads_neither_xray_nor_powertools_batch(handler: str) -> None:
     script = (
         f"import json, sys, bedrock_jobs.{handler}\n"
