@@ -437,11 +437,26 @@ class ChaosSubmitter:
         return [s or Submission(i, None, 599, "not submitted") for i, s in enumerate(self.results)]
 
 
-def chaos_jobs(count: int, seed: int, fake: FakeBedrockConfig) -> list[dict[str, Any]]:
+#: One job in this many carries a document too large to travel inline, so S3 is on every step of its
+#: path (the producer's upload, the consumer's read) and S3 faults meet real work, not only retries.
+LARGE_DOCUMENT_EVERY = 25
+
+
+def chaos_jobs(
+    count: int, seed: int, fake: FakeBedrockConfig, inline_document_max_bytes: int
+) -> list[dict[str, Any]]:
     jobs = synthetic_jobs(
         count, seed=seed, poison_marker=fake.poison_marker, invalid_marker=fake.invalid_marker
     )
+    markers = tuple(m for m in (fake.poison_marker, fake.invalid_marker) if m)
     for index, job in enumerate(jobs):
+        if index % LARGE_DOCUMENT_EVERY == LARGE_DOCUMENT_EVERY // 2 and not any(
+            m in job["document"] for m in markers
+        ):
+            filler = " The customer attached the full ticket history below."
+            repeats = inline_document_max_bytes // len(filler) + 1
+            job.update(task="summarize", document=job["document"] + filler * repeats)
+            job.pop("labels", None)
         # Every chaos client sends a key, so a retry after a crash or a 5xx names the same job; the
         # reference lets the embedded AWS recognise this job's SendMessage.
         job["idempotency_key"] = f"chaos-{seed}-{index:06d}"
@@ -711,7 +726,7 @@ def run(args: argparse.Namespace, stdout: IO[str] | None = None, stderr: IO[str]
         timeout_rate=plan.model_timeout_rate,
         seed=plan.seed,
     )
-    jobs = chaos_jobs(args.jobs, plan.seed, fake)
+    jobs = chaos_jobs(args.jobs, plan.seed, fake, defaults.producer_inline_document_max_bytes)
     output: Path = args.output
     output.mkdir(parents=True, exist_ok=True)
     log_path = output / "lambda.log"
