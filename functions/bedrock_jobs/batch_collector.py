@@ -51,7 +51,7 @@ from bedrock_jobs.batch_inference import (
     send_to_realtime,
 )
 from bedrock_jobs.config import Settings, get_settings
-from bedrock_jobs.job_processor import DYNAMODB_ITEM_LIMIT_BYTES, ITEM_OVERHEAD_BYTES
+from bedrock_jobs.job_processor import completion_fields
 from bedrock_jobs.job_store import PENDING, PROCESSING, JobStore, utc_now
 from bedrock_jobs.model_client import PERMANENT_STOP_REASONS, ModelResult
 from bedrock_jobs.notifications import publish_job_notice
@@ -214,21 +214,15 @@ class BatchCollector:
         if result.stop_reason in PERMANENT_STOP_REASONS:
             # The consumer fails such a job, archiving its message: it gets the chance to, once.
             return f"model stopped: {result.stop_reason}"
-        labels = job.get("labels") or None
-        text = task.normalise_output(result.text, labels)
-        fields: dict[str, Any] = {
-            "model_id": result.model_id,
-            "input_tokens": result.input_tokens,
-            "output_tokens": result.output_tokens,
-            "stop_reason": result.stop_reason,
-            "latency_ms": result.latency_ms,
-            "result_bytes": len(text.encode("utf-8")),
-            **task.output_fields(result.text, labels),
-        }
-        if self._fits_inline(job, fields["result_bytes"]):
-            fields["result"] = text
-        else:
-            fields["result_uri"] = self.payloads.put_result(job_id, text)
+        fields = completion_fields(
+            task,
+            result,
+            job.get("labels") or None,
+            job_id,
+            job,
+            self.payloads,
+            self.settings.inline_result_max_bytes,
+        )
         if not self.store.complete_from_batch(job_id, job_arn, self.run_token, fields):
             return UNTOUCHED  # another run, or another path, settled it meanwhile
         emit_job_metrics(
@@ -246,13 +240,6 @@ class BatchCollector:
         except Exception as exc:  # the job is complete either way; a lost notice is not retried
             logger.warning("notification failed", extra={"error": str(exc), "job_id": job_id})
         return None
-
-    def _fits_inline(self, job: dict[str, Any], result_bytes: int) -> bool:
-        # The consumer's rule (JobProcessor._fits_inline): the item stays clear of DynamoDB's 400 KB.
-        if result_bytes > self.settings.inline_result_max_bytes:
-            return False
-        other_bytes = len(json.dumps(job, default=str).encode("utf-8"))
-        return other_bytes + result_bytes + ITEM_OVERHEAD_BYTES <= DYNAMODB_ITEM_LIMIT_BYTES
 
     def _send_back(self, submitted: SubmittedJob, job_arn: str) -> None:
         send_to_realtime(self.settings, submitted.body, submitted.attributes, submitted.job_id)

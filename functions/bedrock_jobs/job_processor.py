@@ -42,6 +42,7 @@ from bedrock_jobs.observability import (
     tracer,
 )
 from bedrock_jobs.payload_store import PayloadStore
+from bedrock_jobs.tasks import TaskDefinition
 
 if TYPE_CHECKING:  # annotations only; the batch processor builds the records
     from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
@@ -118,6 +119,43 @@ class RecordOutcome:
 def _correlation_id(record: SQSRecord, message: JobMessage | None) -> str:
     from_attribute = string_attribute(record.raw_event, "correlation_id")
     return (message.correlation_id if message else None) or from_attribute or record.message_id
+
+
+def completion_fields(
+    task: TaskDefinition,
+    result: ModelResult,
+    labels: list[str] | None,
+    job_id: str,
+    job: dict[str, Any],
+    payloads: PayloadStore,
+    inline_result_max_bytes: int,
+) -> dict[str, Any]:
+    """What a complete write stores for a model answer: the consumer's and the batch collector's rule.
+
+    The result goes inline while it is within ``inline_result_max_bytes`` and the whole item stays clear
+    of DynamoDB's 400 KB (the item holds the job's other attributes too); otherwise to S3.
+    """
+    text = task.normalise_output(result.text, labels)
+    fields: dict[str, Any] = {
+        "model_id": result.model_id,
+        "input_tokens": result.input_tokens,
+        "output_tokens": result.output_tokens,
+        "stop_reason": result.stop_reason,
+        "latency_ms": result.latency_ms,
+        "result_bytes": len(text.encode("utf-8")),
+        # label_matched for a labelling task: a reply that is none of the labels is flagged as such.
+        **task.output_fields(result.text, labels),
+    }
+    size = fields["result_bytes"]
+    fits = size <= inline_result_max_bytes and (
+        len(json.dumps(job, default=str).encode("utf-8")) + size + ITEM_OVERHEAD_BYTES
+        <= DYNAMODB_ITEM_LIMIT_BYTES
+    )
+    if fits:
+        fields["result"] = text
+    else:
+        fields["result_uri"] = payloads.put_result(job_id, text)
+    return fields
 
 
 class JobProcessor:
@@ -259,22 +297,15 @@ class JobProcessor:
         result = self._saved_answer(message.job_id, claim)
         if result is None:
             result = self._ask_model(message, claim, deadline, progress)
-        text = task.normalise_output(result.text, message.labels)
-
-        fields: dict[str, Any] = {
-            "model_id": result.model_id,
-            "input_tokens": result.input_tokens,
-            "output_tokens": result.output_tokens,
-            "stop_reason": result.stop_reason,
-            "latency_ms": result.latency_ms,
-            "result_bytes": len(text.encode("utf-8")),
-            # label_matched for a labelling task: a reply that is none of the labels is flagged as such.
-            **task.output_fields(result.text, message.labels),
-        }
-        if self._fits_inline(claim.job, fields["result_bytes"]):
-            fields["result"] = text
-        else:
-            fields["result_uri"] = self.payloads.put_result(message.job_id, text)
+        fields = completion_fields(
+            task,
+            result,
+            message.labels,
+            message.job_id,
+            claim.job,
+            self.payloads,
+            self.settings.inline_result_max_bytes,
+        )
         stored = self.store.complete(message.job_id, claim.token, fields)
         progress.unstored_answer = None
         if not stored:
@@ -364,13 +395,6 @@ class JobProcessor:
             )
         else:
             logger.info("model answer saved for the retry")
-
-    def _fits_inline(self, job: dict[str, Any], result_bytes: int) -> bool:
-        if result_bytes > self.settings.inline_result_max_bytes:
-            return False
-        # The item holds the job's other attributes too (labels, metadata); stay clear of 400 KB.
-        other_bytes = len(json.dumps(job, default=str).encode("utf-8"))
-        return other_bytes + result_bytes + ITEM_OVERHEAD_BYTES <= DYNAMODB_ITEM_LIMIT_BYTES
 
     def _fail_permanently(
         self,
