@@ -6,24 +6,30 @@ locals {
   schedules      = { for s in var.schedules : s.name => s }
   schedule_modes = { for name, s in local.schedules : name => coalesce(s.mode, var.default_mode) }
 
-  # The SPEC queue message. Scheduler replaces <aws.scheduler.execution-id> (a unique id per invocation)
-  # and <aws.scheduler.scheduled-time> (e.g. 2022-03-22T18:59:43Z) in the input when it sends it
-  # (Scheduler User Guide, "Adding context attributes in EventBridge Scheduler"): every run is a new
-  # job. The guide calls the id unique per attempted invocation, so a retried delivery may become a
-  # second job of the same run, never a lost one.
-  # jsonencode writes < and > as \u003c and \u003e, which Scheduler would not recognise: the two
-  # keywords are put back as written (any < or > of the document itself stays escaped, valid JSON).
+  # The SPEC queue message. Scheduler replaces <aws.scheduler.scheduled-time> (e.g. 2022-03-22T18:59:43Z)
+  # in the input when it sends it (Scheduler User Guide, "Adding context attributes in EventBridge
+  # Scheduler"). The job id is the schedule's name and that time: every run is a new job, and a retried
+  # delivery of the same run carries the same time, so it is the same job. <aws.scheduler.execution-id>
+  # would not do: the guide assigns it "for each attempted invocation", so a retry would be a second job.
+  # The id and attempt number are kept in the metadata, for tracing a delivery.
+  # jsonencode writes < and > as \u003c and \u003e, which Scheduler would not recognise: the keywords are
+  # put back as written (any < or > of the document itself stays escaped, valid JSON).
+  schedule_keywords = ["scheduled-time", "execution-id", "attempt-number"]
   schedule_messages = {
-    for name, s in local.schedules : name => replace(replace(jsonencode(merge(
+    for name, s in local.schedules : name => replace(jsonencode(merge(
       {
-        job_id       = "<aws.scheduler.execution-id>"
+        job_id       = "${name}-<aws.scheduler.scheduled-time>"
         task         = s.task
         submitted_at = "<aws.scheduler.scheduled-time>"
-        metadata     = { schedule = name }
+        metadata = {
+          schedule                = name
+          schedule_execution_id   = "<aws.scheduler.execution-id>"
+          schedule_attempt_number = "<aws.scheduler.attempt-number>"
+        }
       },
       s.document != null ? { document = s.document } : { document_uri = s.document_uri },
       s.labels != null ? { labels = s.labels } : {},
-    )), "\\u003caws.scheduler.execution-id\\u003e", "<aws.scheduler.execution-id>"), "\\u003caws.scheduler.scheduled-time\\u003e", "<aws.scheduler.scheduled-time>")
+    )), "/\\\\u003c(aws\\.scheduler\\.(${join("|", local.schedule_keywords)}))\\\\u003e/", "<$1>")
   }
 
   # The queues the schedules send to (only those), for the scheduler role.

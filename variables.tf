@@ -1594,7 +1594,7 @@ variable "alarm_batch_errors_threshold" {
 ################################################################################
 
 variable "schedules" {
-  description = "Jobs created on a schedule. Each becomes an EventBridge Scheduler schedule `<name>-<schedule name>` that sends `{\"job_id\": <scheduler execution id>, \"task\", \"document\" or \"document_uri\", \"labels\", \"submitted_at\": <scheduled time>, \"metadata\": {\"schedule\": <name>}}` to the main queue, or to the batch queue when `mode` (default default_mode) is batch. `schedule_expression` is cron(...), rate(...) or at(...) in `timezone`; give exactly one of `document` and `document_uri` (s3://bucket/key, readable by the consumer). `message_group_id` (FIFO only) defaults to the schedule name."
+  description = "Jobs created on a schedule. Each becomes an EventBridge Scheduler schedule `<name>-<schedule name>` that sends `{\"job_id\": \"<schedule name>-<scheduled time>\", \"task\", \"document\" or \"document_uri\", \"labels\", \"submitted_at\": <scheduled time>, \"metadata\": {\"schedule\": <name>, \"schedule_execution_id\", \"schedule_attempt_number\"}}` to the main queue, or to the batch queue when `mode` (default default_mode) is batch. `schedule_expression` is cron(...), rate(...) or at(...) in `timezone`; give exactly one of `document` and `document_uri` (s3://bucket/key, readable by the consumer). `message_group_id` (FIFO only) defaults to the schedule name."
   type = list(object({
     name                = string
     schedule_expression = string
@@ -1610,9 +1610,10 @@ variable "schedules" {
   default = []
 
   validation {
-    # Scheduler names: 1-64 of [0-9a-zA-Z-_.] (Scheduler API reference, CreateSchedule Name).
-    condition     = alltrue([for s in var.schedules : can(regex("^[A-Za-z0-9._-]{1,40}$", s.name)) && length("${var.name}-${s.name}") <= 64])
-    error_message = "Schedule names must be 1-40 letters, digits, dots, hyphens or underscores, and <name>-<schedule name> at most 64 characters."
+    # Scheduler names: 1-64 of [0-9a-zA-Z-_.] (Scheduler API reference, CreateSchedule Name). The name
+    # also starts each run's job id, which must start with a letter or a digit.
+    condition     = alltrue([for s in var.schedules : can(regex("^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$", s.name)) && length("${var.name}-${s.name}") <= 64])
+    error_message = "Schedule names must be 1-40 letters, digits, dots, hyphens or underscores, starting with a letter or digit, and <name>-<schedule name> at most 64 characters."
   }
 
   validation {

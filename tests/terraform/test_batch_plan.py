@@ -395,10 +395,21 @@ def test_collector_receives_bedrock_batch_job_state_changes(state: dict[str, Any
 # ------------------------------------------------------------------------------------------
 
 
-def test_schedules_send_spec_messages_keyed_by_the_execution_id(state: dict[str, Any]) -> None:
+def scheduler_sends(target_input: str, scheduled_time: str, execution_id: str, attempt: int) -> str:
+    """The message body Scheduler delivers: each context keyword replaced by its value (Scheduler User
+    Guide, "Adding context attributes in EventBridge Scheduler")."""
+    values = {"scheduled-time": scheduled_time, "execution-id": execution_id, "attempt-number": str(attempt)}
+    return re.sub(r"<aws\.scheduler\.([a-z-]+)>", lambda m: values[m.group(1)], target_input)
+
+
+def test_schedules_send_spec_messages_keyed_by_the_schedule_and_its_time(state: dict[str, Any]) -> None:
     main, batch = queue_arns(state)
     schedules = state_resources(state, "aws_scheduler_schedule")
     role = one(state_resources(state, "aws_iam_role"), f"{M}.aws_iam_role.schedules[0]")["arn"]
+    tracing = {
+        "schedule_execution_id": "<aws.scheduler.execution-id>",
+        "schedule_attempt_number": "<aws.scheduler.attempt-number>",
+    }
 
     digest = one(schedules, f'{M}.aws_scheduler_schedule.jobs["daily-digest"]')
     assert digest["name"] == "batchy-daily-digest"
@@ -408,13 +419,14 @@ def test_schedules_send_spec_messages_keyed_by_the_execution_id(state: dict[str,
     (target,) = digest["target"]
     assert target["arn"] == main and target["role_arn"] == role
     # The keywords must reach Scheduler literally (jsonencode alone would write \u003c...\u003e).
+    assert '"daily-digest-<aws.scheduler.scheduled-time>"' in target["input"]
     assert '"<aws.scheduler.execution-id>"' in target["input"]
     assert json.loads(target["input"]) == {
-        "job_id": "<aws.scheduler.execution-id>",
+        "job_id": "daily-digest-<aws.scheduler.scheduled-time>",
         "task": "summarize",
         "document": 'Summarise "yesterday".',
         "submitted_at": "<aws.scheduler.scheduled-time>",
-        "metadata": {"schedule": "daily-digest"},
+        "metadata": {"schedule": "daily-digest", **tracing},
     }
 
     weekly = one(schedules, f'{M}.aws_scheduler_schedule.jobs["weekly-classify"]')
@@ -422,12 +434,44 @@ def test_schedules_send_spec_messages_keyed_by_the_execution_id(state: dict[str,
     assert target["arn"] == batch
     assert weekly["schedule_expression_timezone"] == "UTC"
     assert json.loads(target["input"]) == {
-        "job_id": "<aws.scheduler.execution-id>",
+        "job_id": "weekly-classify-<aws.scheduler.scheduled-time>",
         "task": "classify",
         "document_uri": "s3://example-bucket/weekly/report.txt",
         "labels": ["ok", "not-ok"],
         "submitted_at": "<aws.scheduler.scheduled-time>",
-        "metadata": {"schedule": "weekly-classify"},
+        "metadata": {"schedule": "weekly-classify", **tracing},
+    }
+
+
+def test_a_retried_delivery_of_a_scheduled_run_is_the_same_job_and_the_next_run_a_new_one(
+    state: dict[str, Any],
+) -> None:
+    """What the consumer makes of the messages Scheduler sends: a retry (new execution id, next attempt
+    number) keeps the job id; the next day's run gets its own."""
+    from bedrock_jobs.messages import parse_job_message
+
+    schedules = state_resources(state, "aws_scheduler_schedule")
+    (target,) = one(schedules, f'{M}.aws_scheduler_schedule.jobs["daily-digest"]')["target"]
+    first = parse_job_message(
+        scheduler_sends(target["input"], "2026-12-02T06:00:00Z", "d32c5kddcf5bb8c3", 1), "x"
+    )
+    retry = parse_job_message(
+        scheduler_sends(target["input"], "2026-12-02T06:00:00Z", "a81f0c2e9b7d4e10", 2), "x"
+    )
+    next_day = parse_job_message(
+        scheduler_sends(target["input"], "2026-12-03T06:00:00Z", "0b5e7d1c3a9f2e84", 1), "x"
+    )
+    assert first.job_id == retry.job_id == "daily-digest-2026-12-02T06:00:00Z"
+    assert next_day.job_id == "daily-digest-2026-12-03T06:00:00Z"
+    assert (first.task, first.document, first.submitted_at) == (
+        "summarize",
+        'Summarise "yesterday".',
+        "2026-12-02T06:00:00Z",
+    )
+    assert retry.metadata == {
+        "schedule": "daily-digest",
+        "schedule_execution_id": "a81f0c2e9b7d4e10",
+        "schedule_attempt_number": "2",
     }
 
 

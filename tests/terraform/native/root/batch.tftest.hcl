@@ -80,8 +80,8 @@ run "batch_enabled_creates_batch_mode" {
     error_message = "The submitter runs nightly and the collector polls every 30 minutes by default."
   }
   assert {
-    condition     = jsondecode(aws_scheduler_schedule.jobs["nightly"].target[0].input).job_id == "<aws.scheduler.execution-id>" && strcontains(aws_scheduler_schedule.jobs["nightly"].target[0].input, "\"<aws.scheduler.execution-id>\"")
-    error_message = "A scheduled job's id is the scheduler execution id, written as the literal keyword."
+    condition     = jsondecode(aws_scheduler_schedule.jobs["nightly"].target[0].input).job_id == "nightly-<aws.scheduler.scheduled-time>" && strcontains(aws_scheduler_schedule.jobs["nightly"].target[0].input, "\"nightly-<aws.scheduler.scheduled-time>\"")
+    error_message = "A scheduled job's id is the schedule's name and its scheduled time, written as the literal keyword."
   }
   assert {
     condition     = jsondecode(aws_scheduler_schedule.jobs["nightly"].target[0].input).document == "Nightly <digest>." && jsondecode(aws_scheduler_schedule.jobs["nightly"].target[0].input).metadata.schedule == "nightly"
@@ -318,6 +318,26 @@ run "rejects_a_schedule_name_with_spaces" {
     schedules = [
       {
         name                = "nightly digest"
+        schedule_expression = "rate(1 day)"
+        task                = "summarize"
+        document            = "x"
+      },
+    ]
+  }
+
+  expect_failures = [var.schedules]
+}
+
+# rule: schedules[0]
+run "rejects_a_schedule_name_that_cannot_start_a_job_id" {
+  command   = plan
+  parallel  = true
+  state_key = "rejects_a_schedule_name_that_cannot_start_a_job_id"
+
+  variables {
+    schedules = [
+      {
+        name                = "_nightly"
         schedule_expression = "rate(1 day)"
         task                = "summarize"
         document            = "x"
