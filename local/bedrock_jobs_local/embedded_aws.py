@@ -23,6 +23,9 @@ from botocore.config import Config
 
 from .lambda_context import ACCOUNT_ID
 
+#: batch.tf: max_receive_count of the batch queue.
+BATCH_MAX_RECEIVE_COUNT = 1000
+
 FAKE_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
 
@@ -256,6 +259,32 @@ class EmbeddedAws:
             alerts_inbox_url=alerts_inbox,
             results_inbox_url=results_inbox,
         )
+
+    def create_batch_queue(
+        self, name: str, visibility_timeout: int, message_retention: int
+    ) -> tuple[str, str]:
+        """The batch queue and its DLQ, as batch.tf creates them (``<name>-batch``): (queue URL, DLQ URL)."""
+        sqs = self.client("sqs")
+        dlq_url = sqs.create_queue(
+            QueueName=f"{name}-batch-dlq",
+            Attributes={"MessageRetentionPeriod": str(message_retention), "SqsManagedSseEnabled": "true"},
+        )["QueueUrl"]
+        queue_url = sqs.create_queue(
+            QueueName=f"{name}-batch",
+            Attributes={
+                "VisibilityTimeout": str(visibility_timeout),
+                "MessageRetentionPeriod": str(message_retention),
+                # batch.tf: the submitter may hold a message through many runs before it is submitted.
+                "RedrivePolicy": json.dumps(
+                    {
+                        "deadLetterTargetArn": self.queue_arn(dlq_url),
+                        "maxReceiveCount": BATCH_MAX_RECEIVE_COUNT,
+                    }
+                ),
+                "SqsManagedSseEnabled": "true",
+            },
+        )["QueueUrl"]
+        return queue_url, dlq_url
 
     def queue_arn(self, queue_url: str) -> str:
         return self.client("sqs").get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[

@@ -352,6 +352,15 @@ class FakeBedrockBatch:
         with self._lock:
             return self._describe(self._find(job_identifier))
 
+    def manifest(self, job_identifier: str) -> dict[str, Any]:
+        """A job's status and the counts its ``manifest.json.out`` carries (or will), without S3."""
+        with self._lock:
+            job = self._find(job_identifier)
+            return {"jobArn": job.arn, "status": job.status, **self._counts(job)} | {
+                "inputTokenCount": job.input_tokens,
+                "outputTokenCount": job.output_tokens,
+            }
+
     def advance(self, job_identifier: str | None = None) -> None:
         """Move every unfinished job (or just one) a single step forward."""
         with self._lock:

@@ -48,7 +48,21 @@ OPTIONAL_VARIABLES: dict[str, int] = {
     "consumer_retry_base_delay_seconds": 10,
     "consumer_retry_max_delay_seconds": 900,
     "consumer_retry_throttled_base_delay_seconds": 180,
+    "batch_min_records": 100,
+    "batch_max_records": 50_000,
+    "batch_max_wait_hours": 24,
+    "batch_timeout_hours": 24,
+    "batch_max_jobs_in_flight": 10,
+    "batch_queue_message_retention_seconds": 1_209_600,
+    "batch_submitter_timeout": 900,
+    "batch_submitter_memory_size": 1024,
+    "batch_collector_timeout": 900,
+    "batch_collector_memory_size": 1024,
 }
+
+#: String variables the runner reads: the model the module calls by default (the run prices its tokens
+#: as that model's).
+STRING_VARIABLES: dict[str, str] = {"model_id": "global.anthropic.claude-haiku-4-5-20251001-v1:0"}
 
 #: Variables whose Terraform default may be ``null`` because the module derives them.
 NULLABLE = frozenset({"queue_visibility_timeout_seconds"})
@@ -91,6 +105,17 @@ class ModuleDefaults:
     consumer_retry_throttled_base_delay_seconds: int = OPTIONAL_VARIABLES[
         "consumer_retry_throttled_base_delay_seconds"
     ]
+    batch_min_records: int = OPTIONAL_VARIABLES["batch_min_records"]
+    batch_max_records: int = OPTIONAL_VARIABLES["batch_max_records"]
+    batch_max_wait_hours: int = OPTIONAL_VARIABLES["batch_max_wait_hours"]
+    batch_timeout_hours: int = OPTIONAL_VARIABLES["batch_timeout_hours"]
+    batch_max_jobs_in_flight: int = OPTIONAL_VARIABLES["batch_max_jobs_in_flight"]
+    batch_queue_message_retention_seconds: int = OPTIONAL_VARIABLES["batch_queue_message_retention_seconds"]
+    batch_submitter_timeout: int = OPTIONAL_VARIABLES["batch_submitter_timeout"]
+    batch_submitter_memory_size: int = OPTIONAL_VARIABLES["batch_submitter_memory_size"]
+    batch_collector_timeout: int = OPTIONAL_VARIABLES["batch_collector_timeout"]
+    batch_collector_memory_size: int = OPTIONAL_VARIABLES["batch_collector_memory_size"]
+    model_id: str = STRING_VARIABLES["model_id"]
     source: str = ""
 
     @property
@@ -211,6 +236,14 @@ def defaults_from_text(text: str, source: str = "<text>") -> ModuleDefaults:
             values[name] = _as_int(name, default)
         except ModuleDefaultsError as exc:
             problems.append(str(exc))
+    for name in STRING_VARIABLES:
+        default = variables.get(name, {}).get("default")
+        if default is None:
+            continue
+        if not isinstance(default, str):
+            problems.append(f"variable {name!r} default {default!r} is not a string")
+            continue
+        values[name] = default
     if problems:
         raise ModuleDefaultsError(f"{source}: " + "; ".join(problems))
     return ModuleDefaults(**values, source=source)

@@ -6,7 +6,9 @@
 - each function runs in process-isolated execution environments (``lambda_runtime``) with the
   environment variables the module gives it, so ``bedrock_jobs`` reads them unchanged;
 - the producer is invoked with API Gateway HTTP API events, the consumer and the archiver by
-  ``SqsEventSourceMapping`` pollers on the main queue and the DLQ.
+  ``SqsEventSourceMapping`` pollers on the main queue and the DLQ;
+- with ``batch`` (the module's ``batch_enabled``), the batch queue, the fake Bedrock control plane and the
+  batch submitter and collector, driven by their schedules and the state-change rule (``batch_path``).
 
 Execution environments are processes, so a script that starts a ``Pipeline`` needs the usual
 ``if __name__ == "__main__":`` guard.
@@ -22,14 +24,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import api_events
+from .batch_path import BatchPath, BatchPathConfig
 from .embedded_aws import EmbeddedAws, Resources, queue_depth
 from .event_source_mapping import BatchOutcome, SqsEventSourceMapping
 from .fake_bedrock import FakeBedrock, FakeBedrockConfig
+from .lambda_context import ACCOUNT_ID
 from .lambda_runtime import ProcessLambdaFunction, start_environment_server
 from .settings import LocalSettings
 
 #: Fields a POST /jobs body may carry (SPEC: producer HTTP API).
-JOB_FIELDS = ("task", "document", "labels", "model_id", "metadata", "idempotency_key")
+JOB_FIELDS = ("task", "document", "labels", "model_id", "metadata", "idempotency_key", "mode")
 LOCAL_MODEL_ID = "local.converse-stand-in-v1"
 
 #: Variables that would send clients to real AWS or change who they are; cleared for a local-model run.
@@ -44,6 +48,8 @@ FUNCTION_ACCESS_KEYS = {
     "producer": "LOCALPRODUCER",
     "consumer": "LOCALCONSUMER",
     "dlq-archiver": "LOCALARCHIVER",
+    "batch-submitter": "LOCALBATCHSUBMITTER",
+    "batch-collector": "LOCALBATCHCOLLECTOR",
 }
 MAPPING_ACCESS_KEY = "LOCALEVENTSOURCEMAPPING"
 
@@ -75,7 +81,11 @@ class Pipeline:
         aws_mode: str = "thread",
         log_path: str = os.devnull,
         function_setup: Mapping[str, tuple[str, ...]] | None = None,
+        batch: BatchPathConfig | None = None,
     ) -> None:
+        if batch is not None and bedrock:
+            # Bedrock's batch jobs read and write real S3; the run's buckets live in the embedded AWS.
+            raise ValueError("batch mode runs on the local model only (not with --bedrock)")
         self.settings = settings
         self.name = name
         self.region = region
@@ -93,6 +103,12 @@ class Pipeline:
         self.producer: ProcessLambdaFunction | None = None
         self.consumer: ProcessLambdaFunction | None = None
         self.archiver: ProcessLambdaFunction | None = None
+        self.batch_config = batch
+        self.batch: BatchPath | None = None
+        self.batch_queue_url: str | None = None
+        self.batch_dlq_url: str | None = None
+        self.batch_submitter: ProcessLambdaFunction | None = None
+        self.batch_collector: ProcessLambdaFunction | None = None
         self.dead_lettered: set[str] = set()
         self._observers: list[Any] = []
         # Harness-only code run in each new environment of a function ("producer", "consumer", …).
@@ -119,6 +135,20 @@ class Pipeline:
                 self.fake_config.timeout_seconds = self.settings.bedrock_read_timeout_seconds + 1.0
             self.fake = FakeBedrock(self.fake_config).start()
             bedrock_endpoint = self.fake.endpoint_url
+        if self.batch_config is not None:
+            m = self.settings.module
+            self.batch_queue_url, self.batch_dlq_url = self.aws.create_batch_queue(
+                self.name,
+                self.settings.batch_queue_visibility_timeout,
+                m.batch_queue_message_retention_seconds,
+            )
+            self.batch = BatchPath(
+                self.batch_config,
+                s3_client=self.aws.client("s3"),
+                region=self.region,
+                account_id=ACCOUNT_ID,
+                seed=self.fake_config.seed,
+            ).start()
         environment = self.function_environment(bedrock_endpoint)
         m = self.settings.module
 
@@ -146,6 +176,20 @@ class Pipeline:
         self.archiver = function(
             "dlq-archiver", "bedrock_jobs.dlq_archiver.handler", m.archiver_timeout, m.archiver_memory_size
         )
+        if self.batch is not None:
+            self.batch_submitter = function(
+                "batch-submitter",
+                "bedrock_jobs.batch_submitter.handler",
+                m.batch_submitter_timeout,
+                m.batch_submitter_memory_size,
+            )
+            self.batch_collector = function(
+                "batch-collector",
+                "bedrock_jobs.batch_collector.handler",
+                m.batch_collector_timeout,
+                m.batch_collector_memory_size,
+            )
+            self.batch.drive(self.batch_submitter, self.batch_collector)
         r = self.resources
         # The mappings delete what their functions processed, as Lambda's pollers do on the function's
         # behalf: signed as their own caller, so a chaos run can fail those deletes too.
@@ -173,15 +217,19 @@ class Pipeline:
 
     def stop_mappings(self) -> None:
         """Stop polling; in-flight invocations finish first, so nothing received is abandoned."""
+        if self.batch is not None:
+            self.batch.stop_driving()
         for mapping in (self.consumer_mapping, self.archiver_mapping):
             if mapping is not None:
                 mapping.stop()
 
     def stop(self) -> None:
         self.stop_mappings()
-        for function in (self.producer, self.consumer, self.archiver):
+        for function in self._functions().values():
             if function is not None:
                 function.close()
+        if self.batch is not None:
+            self.batch.stop()
         if self.fake is not None:
             self.fake.stop()
         self.aws.stop()
@@ -204,10 +252,18 @@ class Pipeline:
         self.dead_lettered.update(outcome.message_ids)
         self._observe(outcome)
 
+    def _functions(self) -> dict[str, ProcessLambdaFunction | None]:
+        return {
+            "producer": self.producer,
+            "consumer": self.consumer,
+            "archiver": self.archiver,
+            "batch_submitter": self.batch_submitter,
+            "batch_collector": self.batch_collector,
+        }
+
     @property
     def cold_starts(self) -> dict[str, int]:
-        functions = {"producer": self.producer, "consumer": self.consumer, "archiver": self.archiver}
-        return {name: f.cold_starts for name, f in functions.items() if f is not None}
+        return {name: f.cold_starts for name, f in self._functions().items() if f is not None}
 
     # -- environment -----------------------------------------------------------------------------
     def function_environment(self, bedrock_endpoint: str) -> dict[str, str]:
@@ -225,6 +281,7 @@ class Pipeline:
             "ALERTS_TOPIC_ARN": r.alerts_topic_arn,
             "RESULTS_TOPIC_ARN": r.results_topic_arn,
             "MODEL_ID": self.model_id,
+            **self._batch_environment(),
             "POWERTOOLS_SERVICE_NAME": "bedrock-jobs",
             "POWERTOOLS_METRICS_NAMESPACE": "bedrock-jobs",
             "POWERTOOLS_LOG_LEVEL": "INFO",
@@ -245,6 +302,18 @@ class Pipeline:
             else:
                 environment[key] = value
         return environment
+
+    def _batch_environment(self) -> dict[str, str]:
+        """batch.tf's variables (for every function, as the producer needs the queue URL too)."""
+        if self.batch is None or self.batch_config is None:
+            return {}
+        assert self.batch_queue_url is not None
+        return {
+            "BATCH_QUEUE_URL": self.batch_queue_url,
+            "BATCH_ROLE_ARN": f"arn:aws:iam::{ACCOUNT_ID}:role/{self.name}-batch-bedrock-{self.region}",
+            "AWS_ENDPOINT_URL_BEDROCK": self.batch.endpoint_url,
+            **self.batch_config.environment(),
+        }
 
     # -- the producer's HTTP API -----------------------------------------------------------------
     def submit(self, job: Mapping[str, Any], index: int = 0) -> Submission:
@@ -295,17 +364,21 @@ class Pipeline:
     def queue_depths(self) -> dict[str, dict[str, int]]:
         assert self.resources is not None
         sqs = self.aws.client("sqs")
-        return {
+        depths = {
             "main": queue_depth(sqs, self.resources.queue_url),
             "dlq": queue_depth(sqs, self.resources.dlq_url),
         }
+        if self.batch_queue_url and self.batch_dlq_url:
+            depths["batch"] = queue_depth(sqs, self.batch_queue_url)
+            depths["batch_dlq"] = queue_depth(sqs, self.batch_dlq_url)
+        return depths
 
     def idle(self) -> bool:
-        """No message waiting or in flight on either queue and no invocation running."""
+        """No message waiting or in flight on any queue, no invocation running and no batch job unfinished."""
         depths = self.queue_depths()
         busy = sum(sum(d.values()) for d in depths.values())
         running = sum(m.in_flight for m in (self.consumer_mapping, self.archiver_mapping) if m)
-        return busy == 0 and running == 0
+        return busy == 0 and running == 0 and (self.batch is None or self.batch.idle())
 
     def archived_objects(self) -> list[dict[str, Any]]:
         """Every archived failure (``failed/…`` in the archive bucket), parsed, with its key."""

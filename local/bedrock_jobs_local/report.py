@@ -6,9 +6,13 @@ import math
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .pipeline import Submission
+from .pricing import ModelPrice, run_cost
+
+if TYPE_CHECKING:
+    from .batch_path import BatchPath
 
 
 @dataclass
@@ -34,6 +38,29 @@ class RunData:
     model_successes_by_job: Counter[str] = field(default_factory=Counter)
     timed_out: bool = False
     environments: dict[str, int] = field(default_factory=dict)  # execution environments per function
+    #: What the batch path did (``batch_summary``), or None when batch mode was off.
+    batch: dict[str, Any] | None = None
+    #: The fake control plane's own log: model answers per job (recordId) across all batch jobs.
+    batch_answers_by_job: Counter[str] = field(default_factory=Counter)
+    #: The prices the run's tokens are costed at.
+    price: ModelPrice | None = None
+
+
+def batch_summary(batch: BatchPath) -> dict[str, Any]:
+    """The batch jobs as the fake control plane ran them, and how the functions were driven."""
+    jobs = [batch.fake.manifest(job_id) for job_id in batch.fake.job_ids()]
+    return {
+        "batch_jobs": jobs,
+        "records": sum(j["totalRecordCount"] for j in jobs),
+        "record_errors": sum(j["errorRecordCount"] for j in jobs),
+        "unprocessed": sum(j["totalRecordCount"] - j["processedRecordCount"] for j in jobs),
+        "submitter_runs": len(batch.submitter_runs),
+        "collector_runs": len(batch.collector_runs),
+        "state_change_events": len(batch.fake.events),
+        "events_missed": batch.events_missed,
+        "invocation_errors": batch.invocation_errors[:10],
+        "settings": batch.config.environment(),
+    }
 
 
 def _parse_time(value: Any) -> datetime | None:
@@ -143,7 +170,10 @@ def build_report(data: RunData) -> dict[str, Any]:
                 f"archived={entry['archived']}, paged={entry['paged']}"
             )
 
-    duplicates = {job: n for job, n in data.model_successes_by_job.items() if job and n > 1}
+    # Realtime calls (the runtime fake's log) and batch records (the control plane's) together: a job that
+    # fell back from batch to realtime must not have been answered on both paths.
+    answers = data.model_successes_by_job + data.batch_answers_by_job
+    duplicates = {job: n for job, n in answers.items() if job and n > 1}
     if duplicates:
         problems.append(f"{len(duplicates)} job(s) got more than one successful model response")
     leftover = {name: d for name, d in data.queues_at_end.items() if sum(d.values())}
@@ -174,6 +204,19 @@ def build_report(data: RunData) -> dict[str, Any]:
     input_tokens = sum(int(r.get("input_tokens") or 0) for r in complete_records)
     output_tokens = sum(int(r.get("output_tokens") or 0) for r in complete_records)
     model_failures = {k: v for k, v in data.model_calls.items() if k != "ok"}
+    batch_section = _batch_section(data, accepted, by_id, problems)
+    cost = None
+    if data.price is not None:
+        by_path = {"batch": [0, 0], "realtime": [0, 0]}
+        for record in complete_records:
+            path = by_path["batch" if record["job_id"] in data.batch_answers_by_job else "realtime"]
+            path[0] += int(record.get("input_tokens") or 0)
+            path[1] += int(record.get("output_tokens") or 0)
+        cost = run_cost(
+            data.price,
+            realtime_tokens=(by_path["realtime"][0], by_path["realtime"][1]),
+            batch_tokens=(by_path["batch"][0], by_path["batch"][1]),
+        )
 
     return {
         "ok": not problems,
@@ -203,6 +246,8 @@ def build_report(data: RunData) -> dict[str, Any]:
             },
         },
         "tokens": {"input": input_tokens, "output": output_tokens, "total": input_tokens + output_tokens},
+        "cost": cost,
+        "batch": batch_section,
         "retries": {
             "sqs_redeliveries": int(data.consumer.get("redeliveries", 0)),
             "job_attempts_beyond_first": sum(max(0, a - 1) for a in attempts),
@@ -219,6 +264,36 @@ def build_report(data: RunData) -> dict[str, Any]:
     }
 
 
+def _batch_section(
+    data: RunData, accepted: dict[str, Submission], by_id: dict[str, dict[str, Any]], problems: list[str]
+) -> dict[str, Any] | None:
+    if data.batch is None:
+        return None
+    # Posted in batch mode (a record sent back to realtime says mode "realtime" from then on).
+    batch_jobs = [
+        s.job_id for s in accepted.values() if s.job_id and data.jobs[s.index].get("mode") == "batch"
+    ]
+    answered = [j for j in batch_jobs if j in data.batch_answers_by_job]
+    section = {
+        **data.batch,
+        "jobs_in_batch_mode": len(batch_jobs),
+        "answered_by_batch": len(answered),
+        "sent_to_realtime": len(batch_jobs) - len(answered),
+    }
+    if data.batch["invocation_errors"]:
+        problems.append(
+            f"batch functions failed {len(data.batch['invocation_errors'])} time(s): "
+            f"{data.batch['invocation_errors'][0]}"
+        )
+    return section
+
+
+def _usd(value: float | None) -> str:
+    if value is None:
+        return "n/a"
+    return f"${value:,.2f}" if value >= 1 else f"${value:.4f}"
+
+
 def _round(value: float | None, digits: int = 3) -> float | None:
     return None if value is None else round(value, digits)
 
@@ -227,6 +302,34 @@ def _seconds(value: float | None) -> str:
     if value is None:
         return "n/a"
     return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.2f} s"
+
+
+def _batch_rows(report: dict[str, Any]) -> list[tuple[str, str]]:
+    rows = []
+    batch = report.get("batch")
+    if batch:
+        statuses = Counter(j["status"] for j in batch["batch_jobs"])
+        ended = ", ".join(f"{k} {v}" for k, v in sorted(statuses.items())) or "none"
+        rows.append(
+            (
+                "batch",
+                f"{batch['jobs_in_batch_mode']} job(s) in batch mode · "
+                f"{len(batch['batch_jobs'])} batch job(s) ({ended}) · answered by "
+                f"batch {batch['answered_by_batch']} · back to realtime {batch['sent_to_realtime']} "
+                f"(record errors {batch['record_errors']}, never processed {batch['unprocessed']})",
+            )
+        )
+    cost = report.get("cost")
+    if cost:
+        rows.append(
+            (
+                "cost",
+                f"priced as {cost['priced_as']}: all on-demand {_usd(cost['on_demand_usd'])} · all batch "
+                f"{_usd(cost['batch_usd'])} · this run {_usd(cost['as_run_usd'])}"
+                + (f" (saved {cost['saved_percent']:g} %)" if cost["saved_usd"] > 0 else ""),
+            )
+        )
+    return rows
 
 
 def summary_table(report: dict[str, Any], outputs: dict[str, str]) -> str:
@@ -268,6 +371,7 @@ def summary_table(report: dict[str, Any], outputs: dict[str, str]) -> str:
             f"p50 {_seconds(lat['p50'])} · p95 {_seconds(lat['p95'])} · max {_seconds(lat['max'])}",
         ),
         ("tokens", f"input {report['tokens']['input']:,} · output {report['tokens']['output']:,}"),
+        *_batch_rows(report),
         (
             "retries",
             f"SQS redeliveries {r['sqs_redeliveries']} · job attempts beyond the first "

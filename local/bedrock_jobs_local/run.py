@@ -4,6 +4,8 @@
     python -m bedrock_jobs_local.run --jobs 2000          # synthetic tickets
     python -m bedrock_jobs_local.run --input docs/        # your own .jsonl/.json/.txt/.md files
     python -m bedrock_jobs_local.run --bedrock --model-id amazon.nova-micro-v1:0   # real Bedrock
+    python -m bedrock_jobs_local.run --mode batch         # Bedrock batch inference (fake control plane)
+    python -m bedrock_jobs_local.run --mode mixed         # every other job in batch mode
 
 Exit status: 0 when nothing was lost and every poison document ended archived and paged, 1 otherwise,
 2 for bad arguments or input.
@@ -26,15 +28,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
+from .batch_path import BatchPathConfig
 from .fake_bedrock import FakeBedrockConfig
+from .fake_bedrock_batch import BatchJobFaults
 from .inputs import InputError, load_input, sample_jobs, synthetic_jobs
 from .module_defaults import ModuleDefaultsError, load_module_defaults
 from .pipeline import Pipeline, Submission
+from .pricing import PricingError, load_prices, price_for
 from .progress import Counts, Progress
-from .report import RunData, build_report, summary_table
+from .report import RunData, batch_summary, build_report, summary_table
 from .settings import LocalSettings
 
 DEFAULT_TIME_SCALE_LOCAL = 10.0
+JOB_MODES = ("realtime", "batch", "mixed")
 OUTPUT_FILES = ("run-report.json", "results.jsonl", "pages.jsonl", "notices.jsonl", "lambda.log")
 
 
@@ -72,6 +78,52 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--region",
         default=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1",
         help="AWS region (default: $AWS_REGION or us-east-1)",
+    )
+    parser.add_argument(
+        "--mode",
+        choices=JOB_MODES,
+        default="realtime",
+        help="realtime: on-demand model calls; batch: every job through Bedrock batch inference (the fake "
+        "control plane); mixed: every other job in batch mode. A job of --input that names its own "
+        "mode keeps it (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--batch-min-records",
+        type=int,
+        default=None,
+        help="BATCH_MIN_RECORDS: the module's default, lowered to the run's number of batch jobs so that "
+        "one batch job takes them all (the local model has no batch quota of its own)",
+    )
+    parser.add_argument(
+        "--batch-max-wait-hours",
+        type=float,
+        default=None,
+        help="BATCH_MAX_WAIT_HOURS (default: the module's); 0.0001 sends jobs below the minimum to realtime",
+    )
+    parser.add_argument(
+        "--batch-record-error-rate",
+        type=float,
+        default=0.03,
+        help="share of batch records answered with an error (with --faults)",
+    )
+    parser.add_argument(
+        "--batch-unprocessed-rate",
+        type=float,
+        default=0.05,
+        help="share of batch records never processed, the job ending PartiallyCompleted (with --faults)",
+    )
+    parser.add_argument(
+        "--price-model",
+        default=None,
+        help="price the run's tokens as this model (default: --model-id with --bedrock, else the module's "
+        "model_id)",
+    )
+    parser.add_argument(
+        "--prices",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="JSON prices per model replacing or adding to the built-in table (see pricing.py)",
     )
     parser.add_argument(
         "--faults",
@@ -128,6 +180,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("--bedrock needs --model-id or MODEL_ID")
     if args.submitters < 1:
         parser.error("--submitters must be at least 1")
+    if args.mode != "realtime" and args.bedrock:
+        parser.error("--mode batch/mixed runs on the local model: Bedrock's batch jobs need real S3")
+    if args.batch_min_records is not None and not 1 <= args.batch_min_records <= 50_000:
+        parser.error("--batch-min-records must be 1-50000")
+    if args.batch_max_wait_hours is not None and args.batch_max_wait_hours <= 0:
+        parser.error("--batch-max-wait-hours must be above 0")
+    for name in ("batch_record_error_rate", "batch_unprocessed_rate"):
+        if not 0 <= getattr(args, name) <= 1:
+            parser.error(f"--{name.replace('_', '-')} must be between 0 and 1")
     return args
 
 
@@ -143,6 +204,44 @@ def _load_jobs(args: argparse.Namespace, fake: FakeBedrockConfig) -> list[dict[s
             invalid_marker=fake.invalid_marker if with_faults else None,
         )
     return sample_jobs()
+
+
+def assign_modes(jobs: list[dict[str, Any]], mode: str) -> list[dict[str, Any]]:
+    """Each job with the mode it is posted in: its own, else the run's (mixed: batch for every other one)."""
+    if mode == "realtime":
+        return jobs
+    assigned = []
+    for index, job in enumerate(jobs):
+        wanted = "batch" if mode == "batch" or index % 2 == 0 else "realtime"
+        assigned.append(job if job.get("mode") else {**job, "mode": wanted})
+    return assigned
+
+
+def _batch_config(
+    args: argparse.Namespace, settings: LocalSettings, jobs: list[dict[str, Any]], fake: FakeBedrockConfig
+) -> BatchPathConfig | None:
+    batch_jobs = sum(1 for job in jobs if job.get("mode") == "batch")
+    if args.mode == "realtime" and not batch_jobs:
+        return None
+    m = settings.module
+    faults = (
+        BatchJobFaults(
+            record_error_rate=args.batch_record_error_rate,
+            unprocessed_fraction=args.batch_unprocessed_rate,
+        )
+        if args.faults
+        else BatchJobFaults()
+    )
+    return BatchPathConfig(
+        min_records=args.batch_min_records or max(1, min(m.batch_min_records, batch_jobs)),
+        max_records=m.batch_max_records,
+        max_wait_hours=args.batch_max_wait_hours or m.batch_max_wait_hours,
+        timeout_hours=m.batch_timeout_hours,
+        max_jobs_in_flight=m.batch_max_jobs_in_flight,
+        faults=faults,
+        # As the runtime fake does, faults or not: these documents never get an answer.
+        unanswerable_markers=(fake.poison_marker, fake.invalid_marker),
+    )
 
 
 def _expected_failures(
@@ -285,8 +384,10 @@ def run(args: argparse.Namespace, stdout: IO[str] | None = None, stderr: IO[str]
     )
     try:
         defaults = load_module_defaults(args.module_dir)
-        jobs = _load_jobs(args, fake)
-    except (ModuleDefaultsError, InputError) as exc:
+        jobs = assign_modes(_load_jobs(args, fake), args.mode)
+        prices = load_prices(args.prices)
+        price = price_for(args.price_model or (args.model_id if args.bedrock else defaults.model_id), prices)
+    except (ModuleDefaultsError, InputError, PricingError) as exc:
         print(f"error: {exc}", file=stderr)
         return 2
     if not jobs:
@@ -295,6 +396,7 @@ def run(args: argparse.Namespace, stdout: IO[str] | None = None, stderr: IO[str]
     time_scale = args.time_scale or (DEFAULT_TIME_SCALE_LOCAL if local_model else 1.0)
     settings = LocalSettings(defaults, time_scale=time_scale, local_model=local_model)
     expected = _expected_failures(jobs, fake, local_model)
+    batch_config = _batch_config(args, settings, jobs, fake)
 
     output: Path = args.output
     _prepare_output(output)
@@ -329,6 +431,7 @@ def run(args: argparse.Namespace, stdout: IO[str] | None = None, stderr: IO[str]
         fake_config=fake,
         aws_mode=args.aws_server,
         log_path=str(log_path),
+        batch=batch_config,
     )
     timed_out = False
     try:
@@ -359,6 +462,7 @@ def run(args: argparse.Namespace, stdout: IO[str] | None = None, stderr: IO[str]
         notice_count, notices = pipeline.notices()
         fake_calls = Counter(c.outcome for c in pipeline.fake.calls) if pipeline.fake else Counter()
         successes = pipeline.fake.successful_calls_by_job() if pipeline.fake else Counter()
+        batch = pipeline.batch
         data = RunData(
             jobs=jobs,
             submissions=submissions,
@@ -394,6 +498,7 @@ def run(args: argparse.Namespace, stdout: IO[str] | None = None, stderr: IO[str]
                 "latency_seconds": [fake.latency_seconds, fake.latency_seconds + fake.latency_jitter_seconds]
                 if local_model
                 else None,
+                "job_mode": args.mode,
                 "aws": f"moto {_moto_version()} ({args.aws_server})",
                 "region": args.region,
                 "python": sys.version.split()[0],
@@ -402,6 +507,9 @@ def run(args: argparse.Namespace, stdout: IO[str] | None = None, stderr: IO[str]
             model_successes_by_job=successes,
             timed_out=timed_out,
             environments=pipeline.cold_starts,
+            batch=batch_summary(batch) if batch is not None else None,
+            batch_answers_by_job=batch.fake.answered_by_record() if batch is not None else Counter(),
+            price=price,
         )
         by_id = {r["job_id"]: r for r in records if "job_id" in r}
         _write_jsonl(output / "results.jsonl", _results(jobs, submissions, by_id))

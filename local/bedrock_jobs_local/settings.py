@@ -55,6 +55,12 @@ class LocalSettings:
             dlq_message_retention=m.dlq_message_retention_seconds,
         )
 
+    @property
+    def batch_queue_visibility_timeout(self) -> int:
+        # batch.tf: the batch queue's visibility follows the submitter's timeout, as the main queue's
+        # follows the consumer's.
+        return self._scaled(6 * self.module.batch_submitter_timeout)
+
     # -- event source mappings -------------------------------------------------------------------
     @property
     def batching_window_seconds(self) -> float:

@@ -12,7 +12,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from bedrock_jobs_local.embedded_aws import EmbeddedAws
+from bedrock_jobs_local.embedded_aws import BATCH_MAX_RECEIVE_COUNT, EmbeddedAws
 from bedrock_jobs_local.module_defaults import (
     VARIABLE_NAMES,
     ModuleDefaults,
@@ -220,3 +220,30 @@ def test_the_child_process_server_behaves_like_moto(module_defaults):
         assert again[0]["Attributes"]["ApproximateReceiveCount"] == "2"
         process = embedded._process
     assert process is not None and process.poll() is not None
+
+
+def test_the_batch_queue_is_created_as_batch_tf_declares_it(module_defaults, aws: EmbeddedAws):
+    # If one of these fails, batch.tf changed the batch queue: update embedded_aws.create_batch_queue.
+    assert _assignment(REPO / "batch.tf", "consumer_timeout_seconds") == "var.batch_submitter_timeout"
+    assert _assignment(REPO / "batch.tf", "max_receive_count") == str(BATCH_MAX_RECEIVE_COUNT)
+    assert _assignment(REPO / "batch.tf", "message_retention_seconds") == (
+        "var.batch_queue_message_retention_seconds"
+    )
+    settings = LocalSettings(module_defaults, time_scale=1)
+    queue_url, dlq_url = aws.create_batch_queue(
+        f"drift-{uuid.uuid4().hex[:8]}",
+        settings.batch_queue_visibility_timeout,
+        module_defaults.batch_queue_message_retention_seconds,
+    )
+    sqs = aws.client("sqs")
+    queue = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["All"])["Attributes"]
+    assert (
+        int(queue["VisibilityTimeout"]) == 6 * module_defaults.batch_submitter_timeout
+    )  # no batching window
+    assert int(queue["MessageRetentionPeriod"]) == module_defaults.batch_queue_message_retention_seconds
+    redrive = json.loads(queue["RedrivePolicy"])
+    assert (redrive["maxReceiveCount"], redrive["deadLetterTargetArn"]) == (
+        BATCH_MAX_RECEIVE_COUNT,
+        aws.queue_arn(dlq_url),
+    )
+    assert module_defaults.batch_min_records == 100 and module_defaults.model_id.startswith("global.")

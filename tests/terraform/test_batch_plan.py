@@ -13,7 +13,10 @@ import re
 from typing import Any
 
 import pytest
+from bedrock_jobs_local.fake_bedrock import FakeBedrock
 
+from tests.conftest import AwsResources
+from tests.support.jobs import run_consumer, send
 from tests.terraform.plan_helpers import (
     REPO_ROOT,
     Plan,
@@ -473,6 +476,25 @@ def test_a_retried_delivery_of_a_scheduled_run_is_the_same_job_and_the_next_run_
         "schedule_execution_id": "a81f0c2e9b7d4e10",
         "schedule_attempt_number": "2",
     }
+
+
+def test_a_scheduled_run_delivered_twice_is_one_job_and_one_model_call(
+    state: dict[str, Any], aws_env: AwsResources, fake_bedrock: FakeBedrock
+) -> None:
+    """The consumer, against the embedded AWS, given the message exactly as Scheduler would deliver it
+    on a first attempt and on a retry of the same run."""
+    schedules = state_resources(state, "aws_scheduler_schedule")
+    (target,) = one(schedules, f'{M}.aws_scheduler_schedule.jobs["daily-digest"]')["target"]
+    for execution_id, attempt in (("d32c5kddcf5bb8c3", 1), ("a81f0c2e9b7d4e10", 2)):
+        send(aws_env, scheduler_sends(target["input"], "2026-12-02T06:00:00Z", execution_id, attempt))
+        response, event = run_consumer(aws_env)
+        assert len(event["Records"]) == 1 and response["batchItemFailures"] == []
+
+    job_id = "daily-digest-2026-12-02T06:00:00Z"
+    assert fake_bedrock.successful_calls_by_job() == {job_id: 1}
+    item = aws_env.client("dynamodb").get_item(TableName=aws_env.table, Key={"job_id": {"S": job_id}})["Item"]
+    assert item["status"]["S"] == "complete" and item["submitted_at"]["S"] == "2026-12-02T06:00:00Z"
+    assert [n["job_id"] for n in aws_env.published(aws_env.results_inbox_url)] == [job_id]
 
 
 def test_rules_and_the_s3_trigger_send_to_the_queue_of_their_mode(plan: Plan, state: dict[str, Any]) -> None:
