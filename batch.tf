@@ -43,9 +43,15 @@ locals {
   # functions may read.
   batch_job_arn_pattern = "arn:${local.partition}:bedrock:${local.region}:${local.account_id}:model-invocation-job/*"
 
-  # The models a batch job may run: the ones the consumer may invoke (foundation models behind an
-  # inference profile in every region the profile routes to).
-  batch_model_arns = distinct(flatten([for statement in local.bedrock_statements : statement.resources if contains(statement.actions, "bedrock:InvokeModel")]))
+  # The models a batch job may name: the ones the consumer may invoke directly (models, inference
+  # profiles), and the foundation model behind each profile in this region only. The consumer's grants
+  # on the model in the other regions a profile routes to hold only through that profile (the
+  # bedrock:InferenceProfileArn condition); a batch job is created and authorised here, and Bedrock
+  # routes its records itself, so those grants are not repeated without their condition.
+  batch_model_arns = distinct(concat(
+    one([for statement in local.bedrock_statements : statement.resources if statement.sid == "InvokeModels"]),
+    [for arn in sort(keys(local.inference_profiles)) : "arn:${local.partition}:bedrock:${local.region}::foundation-model/${local.inference_profiles[arn].model}"],
+  ))
 
   batch_environment = var.batch_enabled ? merge(
     local.powertools_environment,
@@ -374,6 +380,7 @@ module "batch_submitter" {
       },
     ] : [],
     local.batch_kms_statements,
+    var.batch_submitter_policy_statements,
   )
 
   tags = var.tags

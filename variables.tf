@@ -1555,6 +1555,21 @@ variable "batch_collector_memory_size" {
   default     = 1024
 }
 
+variable "batch_submitter_policy_statements" {
+  description = "Extra Allow statements for the batch submitter's role, in the shape of consumer_policy_statements. The submitter reads each batch job's document to write the batch input: a document_uri outside the S3 trigger's prefix and the payload bucket (a schedule's, say) needs s3:GetObject here as well as in consumer_policy_statements, or its jobs can only run realtime."
+  type = list(object({
+    sid       = string
+    actions   = list(string)
+    resources = list(string)
+    conditions = optional(list(object({
+      test     = string
+      variable = string
+      values   = list(string)
+    })), [])
+  }))
+  default = []
+}
+
 variable "batch_role_name" {
   description = "IAM role name of the Bedrock batch service role (assumed by bedrock.amazonaws.com for the batch inference jobs). null uses `<name>-batch-bedrock-<region>`."
   type        = string

@@ -120,6 +120,9 @@ def rendered_statements(policy_json: str) -> list[dict[str, Any]]:
 
 _INDEX = re.compile(r"\[[^\]]*\]")
 
+# The module instances of the queue pairs: the main one, and batch mode's (batch.tf).
+_QUEUE_MODULE = re.compile(r"module\.(batch_)?queue(\[0\])?$")
+
 
 def split_address(address: str) -> tuple[list[str], str]:
     """``module.a[0].module.b.aws_x.y["k"]`` → (["a", "b"], "aws_x.y") without instance keys."""
@@ -266,9 +269,9 @@ class Workspace:
         deferred policy documents get rendered) and return ``show -json`` of the state.
 
         The queue policies and their documents are left out (``-target`` of everything else, data
-        sources included): the offline provider shapes EventBridge rule ARNs as
-        ``arn:aws:cloudwatch:…:event-rule/…``, which the queue module's ARN validation of
-        ``allowed_eventbridge_rule_arns`` rightly rejects at apply.
+        sources included), of the main queue pair and of the batch queue pair alike: the offline
+        provider shapes EventBridge rule ARNs as ``arn:aws:cloudwatch:…:event-rule/…``, which the queue
+        module's ARN validation of ``allowed_eventbridge_rule_arns`` rightly rejects at apply.
         """
         with self._lock:
             if rel not in self._states:
@@ -277,7 +280,7 @@ class Workspace:
                     c["address"]
                     for c in plan.changes
                     if not (
-                        module_instance(c["address"]).endswith("module.queue")
+                        _QUEUE_MODULE.search(module_instance(c["address"]))
                         and c["type"] in ("aws_sqs_queue_policy", "aws_iam_policy_document")
                     )
                 ]

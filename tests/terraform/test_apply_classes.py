@@ -298,7 +298,14 @@ def test_version_floors_are_read_from_the_constraints() -> None:
 
 
 @pytest.mark.parametrize(
-    "config", [".", "examples/complete", "examples/existing-topic-and-kms", "examples/fifo"]
+    "config",
+    [
+        ".",
+        "examples/complete",
+        "examples/existing-topic-and-kms",
+        "examples/fifo",
+        "examples/batch-and-schedules",
+    ],
 )
 def test_lowest_allowed_providers_plan_every_configuration(
     offline_terraform_for: Callable[..., OfflineTerraform], config: str, tmp_path: Path

@@ -298,9 +298,21 @@ def test_submitter_and_collector_permissions(state: dict[str, Any]) -> None:
             f"arn:aws:bedrock:{REGION}:{ACCOUNT}:model-invocation-job/*"
         ]
         assert KEY in as_list(statements["UseKmsKeys"]["Resource"])
-    assert f"arn:aws:bedrock:{REGION}:{ACCOUNT}:model-invocation-job/*" in as_list(
-        submitter["CreateBatchJobs"]["Resource"]
+    # The job, the default model's global inference profile, and the model behind it in this region
+    # only: the consumer's grants of that model elsewhere hold only through the profile (a condition).
+    model = "anthropic.claude-haiku-4-5-20251001-v1:0"
+    assert sorted(as_list(submitter["CreateBatchJobs"]["Resource"])) == sorted(
+        [
+            f"arn:aws:bedrock:{REGION}:{ACCOUNT}:model-invocation-job/*",
+            f"arn:aws:bedrock:{REGION}:{ACCOUNT}:inference-profile/global.{model}",
+            f"arn:aws:bedrock:{REGION}::foundation-model/{model}",
+        ]
     )
+    assert "Condition" not in submitter["CreateBatchJobs"]
+    # batch_submitter_policy_statements: the submitter alone gets them.
+    assert as_list(submitter["ReadWeeklyReports"]["Resource"]) == ["arn:aws:s3:::example-bucket/weekly/*"]
+    assert as_list(submitter["ReadWeeklyReports"]["Action"]) == ["s3:GetObject"]
+    assert "ReadWeeklyReports" not in collector
     bucket = one(state_resources(state, "aws_s3_bucket"), f"{M}.module.payload_bucket.aws_s3_bucket.this")[
         "arn"
     ]

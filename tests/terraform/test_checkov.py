@@ -125,6 +125,37 @@ def test_checkov_skips_carry_their_inline_reasons(
         assert f"checkov:skip={check['check_id']}:" in text, f"{where}: not an inline skip in {source}"
 
 
+BATCH_EXAMPLE = "examples/batch-and-schedules"
+# Resources of batch mode as created (count = 1), by address suffix.
+BATCH_RESOURCES = (
+    "module.batch_submitter[0].aws_lambda_function.this",
+    "module.batch_submitter[0].aws_iam_role_policy.this",
+    "module.batch_collector[0].aws_lambda_function.this",
+    "module.batch_queue[0].aws_sqs_queue.this",
+    "module.batch_queue[0].aws_sqs_queue.dlq",
+    "aws_iam_role.batch_bedrock[0]",
+    "aws_iam_role_policy.batch_bedrock[0]",
+    "aws_lambda_permission.batch_job_state_change[0]",
+)
+
+
+def _scanned(report: dict[str, Any]) -> set[str]:
+    kinds = ("passed_checks", "failed_checks", "skipped_checks")
+    return {check["resource"] for kind in kinds for check in report["results"][kind]}
+
+
+def test_checkov_scans_batch_mode_as_deployed(reports: dict[str, tuple[dict[str, Any], float]]) -> None:
+    """Only the batch example turns batch mode on. checkov evaluates ``count``: where batch mode is off it
+    reports the batch blocks unevaluated (no instance key), so only this example has checkov check batch
+    mode's resources as they are created."""
+    assert BATCH_EXAMPLE in SCAN_TARGETS
+    batch = _scanned(reports[BATCH_EXAMPLE][0])
+    for suffix in BATCH_RESOURCES:
+        assert any(r.endswith(suffix) for r in batch), f"checkov did not scan {suffix} in {BATCH_EXAMPLE}"
+    complete = _scanned(reports["examples/complete"][0])
+    assert not [r for r in complete if r.endswith(BATCH_RESOURCES)], "examples/complete has batch mode off"
+
+
 def _terraform_files() -> list[Path]:
     ignored = {".venv", ".git", ".terraform", ".terraform-offline", "node_modules"}
     return sorted(p for p in REPO_ROOT.rglob("*.tf") if not ignored & set(p.relative_to(REPO_ROOT).parts))

@@ -30,7 +30,12 @@ def workspace(offline_terraform: OfflineTerraform, tmp_path_factory: pytest.Temp
 def test_the_repository_has_the_expected_configurations() -> None:
     # Guards the parametrization below: a new module or example is picked up, none goes missing.
     assert {"modules/queue", "modules/sqs-function", "modules/alarms", "modules/bucket"} <= set(CONFIG_DIRS)
-    assert {"examples/complete", "examples/fifo", "examples/existing-topic-and-kms"} <= set(CONFIG_DIRS)
+    assert {
+        "examples/complete",
+        "examples/fifo",
+        "examples/existing-topic-and-kms",
+        "examples/batch-and-schedules",
+    } <= set(CONFIG_DIRS)
 
 
 def _fmt_check(offline_terraform: OfflineTerraform, cwd: Path) -> tuple[int, str]:

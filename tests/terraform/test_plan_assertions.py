@@ -40,6 +40,25 @@ HANDLERS = {
     "consumer": "bedrock_jobs.consumer.handler",
     "archiver": "bedrock_jobs.dlq_archiver.handler",
 }
+# The two more functions of a stack with batch_enabled (SPEC "Batch mode").
+BATCH_HANDLERS = {
+    "batch_submitter": "bedrock_jobs.batch_submitter.handler",
+    "batch_collector": "bedrock_jobs.batch_collector.handler",
+}
+# Roles of a batch stack that belong to no function, each with one inline policy: the service role
+# Bedrock assumes, and the roles EventBridge Scheduler assumes to start the submitter and the collector.
+BATCH_SERVICE_ROLE_POLICIES = {
+    "aws_iam_role_policy.batch_bedrock",
+    "aws_iam_role_policy.batch_scheduler",
+}
+BATCH_ALARMS = (
+    "batch-backlog-age",
+    "batch-dlq-not-empty",
+    "batch-jobs-failed",
+    "batch-jobs-expired",
+    "batch-submitter-errors",
+    "batch-collector-errors",
+)
 
 # What each stack configures (examples/*/main.tf) or inherits from the module defaults.
 EXPECTED = {
@@ -68,6 +87,14 @@ EXPECTED = {
         "visibility": 305,
         "kms": True,
     },
+    "batch-and-schedules": {
+        "fifo": False,
+        "max_concurrency": 2,
+        "batch": 10,
+        "window": 5,
+        "visibility": 305,
+        "kms": False,
+    },
 }
 
 # Environment variables each function needs (SPEC "Python contract" and the settings.require()
@@ -83,6 +110,15 @@ REQUIRED_ENV = {
         "ARCHIVER_MAX_REQUEUES",
         "PAYLOAD_BUCKET",
     },
+    "batch_submitter": {
+        "JOBS_TABLE",
+        "QUEUE_URL",
+        "BATCH_QUEUE_URL",
+        "BATCH_ROLE_ARN",
+        "BATCH_BUCKET",
+        "MODEL_ID",
+    },
+    "batch_collector": {"JOBS_TABLE", "QUEUE_URL", "BATCH_BUCKET", "PAYLOAD_BUCKET"},
 }
 
 XRAY_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
@@ -91,7 +127,13 @@ XRAY_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
 RESOURCELESS_ACTIONS = {
     "aws-marketplace:Subscribe": "aws-marketplace:ProductId",
     "aws-marketplace:ViewSubscriptions": None,
+    # The batch functions list this deployment's batch inference jobs (batch.tf, ListBatchJobs).
+    "bedrock:ListModelInvocationJobs": None,
 }
+# Resource types whose names AWS assigns when it creates the resource, so that '<type>/*' (in this
+# account and region) is the narrowest ARN a policy can name: a batch inference job's ARN ends in an id
+# Bedrock generates, not in the name the submitter gives it (CreateModelInvocationJob returns jobArn).
+SERVICE_NAMED_RESOURCE_TYPES = {("bedrock", "model-invocation-job")}
 
 
 def wildcard_allowed(actions: list[str], condition_keys: set[str]) -> bool:
@@ -151,7 +193,47 @@ def one_address(addresses: list[str] | dict[str, Any], suffix: str) -> str:
 
 
 def function_address(plan: Plan, role: str) -> str:
-    return one_address(plan.addresses("aws_lambda_function"), f"module.{role}.aws_lambda_function.this")
+    """The function of ``module.<role>`` (``module.<role>[0]`` for the batch functions)."""
+    found = [
+        a
+        for a in plan.addresses("aws_lambda_function")
+        if split_address(a)[0][-1:] == [role] and split_address(a)[1] == "aws_lambda_function.this"
+    ]
+    assert len(found) == 1, f"expected one {role} function, found {found}"
+    return found[0]
+
+
+def batch_enabled(plan: Plan) -> bool:
+    """Whether the stack runs batch mode: its plan has the batch submitter function."""
+    return any(split_address(a)[0][-1:] == ["batch_submitter"] for a in plan.addresses("aws_lambda_function"))
+
+
+def stack_handlers(plan: Plan) -> dict[str, str]:
+    """The functions the stack must have, by module name: the three, and the batch pair with batch on."""
+    return {**HANDLERS, **(BATCH_HANDLERS if batch_enabled(plan) else {})}
+
+
+def function_policy_addresses(addresses: Any) -> set[str]:
+    """The inline policies of the functions' roles (``module.<function>.aws_iam_role_policy.this``)."""
+    functions = set(HANDLERS) | set(BATCH_HANDLERS)
+    found = set()
+    for address in addresses:
+        modules, local = split_address(address)
+        if local == "aws_iam_role_policy.this" and modules and modules[-1] in functions:
+            found.add(address)
+    return found
+
+
+def expected_role_policies(plan: Plan) -> int:
+    """One inline policy per role: a role per function; with batch on, the Bedrock service role and a
+    scheduler role per batch function; with job schedules, the role that sends their jobs."""
+    count = len(stack_handlers(plan))
+    if batch_enabled(plan):
+        count += 1 + len(BATCH_HANDLERS)
+    schedules = plan.addresses("aws_scheduler_schedule")
+    if any(split_address(a)[1] == "aws_scheduler_schedule.jobs" for a in schedules):
+        count += 1
+    return count
 
 
 def check_action(action: Any) -> str | None:
@@ -188,7 +270,9 @@ def check_resource(
     # Before a trailing wildcard there must be a named resource, not just a resource type
     # ("table/*" is every table; "bucket/prefix/*" and "log-group:name:log-stream:*" are fine).
     named = [s for s in re.split(r"[/:]", rest.removesuffix("*")) if s]
-    if len(named) < (1 if service in TYPELESS_ARN_SERVICES else 2):
+    if len(named) < (1 if service in TYPELESS_ARN_SERVICES else 2) and not (
+        rest.endswith("/*") and (service, rest.removesuffix("/*")) in SERVICE_NAMED_RESOURCE_TYPES
+    ):
         return f"resource {resource!r} names no specific resource"
     return None
 
@@ -231,16 +315,30 @@ def plan_statements(plan: Plan, address: str, doc: dict[str, Any]) -> list[dict[
     return statements
 
 
+_INSTANCE_KEY = re.compile(r"(\[[^\]]*\])$")
+_DOCUMENT_REF = re.compile(r"^data\.aws_iam_policy_document\.[^.\[]+$")
+
+
+def role_policy_document(plan: Plan, address: str) -> str:
+    """Address of the policy document an inline role policy is rendered from."""
+    config = plan.config_resource(address)
+    all_refs = expression_references(config["expressions"]["policy"])
+    refs = [r[: -len(".json")] for r in all_refs if r.endswith(".json")]
+    if not refs and "each.key" in all_refs:
+        # `data.aws_iam_policy_document.x[each.key].json`: Terraform records no reference through a
+        # dynamic index, only the document and each.key. The policy's own key names the instance.
+        documents = [r for r in all_refs if _DOCUMENT_REF.match(r)]
+        key = _INSTANCE_KEY.search(address)
+        if len(documents) == 1 and key:
+            refs = [documents[0] + key.group(1)]
+    assert len(refs) == 1, f"{address}: policy is not one aws_iam_policy_document ({all_refs})"
+    prefix = module_instance(address)
+    return f"{prefix}.{refs[0]}" if prefix else refs[0]
+
+
 def role_policy_documents(plan: Plan) -> set[str]:
     """Addresses of the policy documents that the inline role policies are rendered from."""
-    documents = set()
-    for address in plan.addresses("aws_iam_role_policy"):
-        config = plan.config_resource(address)
-        refs = [r for r in expression_references(config["expressions"]["policy"]) if r.endswith(".json")]
-        assert len(refs) == 1, f"{address}: policy is not one aws_iam_policy_document ({refs})"
-        prefix = module_instance(address)
-        documents.add(f"{prefix}.{refs[0][: -len('.json')]}" if prefix else refs[0][: -len(".json")])
-    return documents
+    return {role_policy_document(plan, address) for address in plan.addresses("aws_iam_role_policy")}
 
 
 def statement_config(plan: Plan, doc_address: str, sid: str) -> dict[str, Any] | None:
@@ -262,7 +360,17 @@ def env_of(values: dict[str, Any]) -> dict[str, Any]:
 
 def test_role_policies_come_from_identity_documents(plan: Plan) -> None:
     role_docs = role_policy_documents(plan)
-    assert len(role_docs) == 3, f"one inline policy per function, got {sorted(role_docs)}"
+    policies = plan.addresses("aws_iam_role_policy")
+    functions = function_policy_addresses(policies)
+    assert len(functions) == len(stack_handlers(plan)), f"one inline policy per function, got {functions}"
+    others = {split_address(a)[1] for a in set(policies) - functions}
+    if batch_enabled(plan):
+        assert others >= BATCH_SERVICE_ROLE_POLICIES, f"batch mode's service roles lack policies: {others}"
+    assert others <= BATCH_SERVICE_ROLE_POLICIES | {"aws_iam_role_policy.schedules"}, others
+    assert len(policies) == len(role_docs) == expected_role_policies(plan), (
+        f"one inline policy, from its own document, per role: {sorted(role_docs)}"
+    )
+    assert len(plan.addresses("aws_iam_role")) == len(policies), "every role has its inline policy"
     docs = plan.resources("aws_iam_policy_document", mode="data")
     for address in role_docs:
         for statement in plan_statements(plan, address, docs[address]):
@@ -316,15 +424,18 @@ def test_identity_policies_name_exact_resources_in_the_plan(plan: Plan) -> None:
                         problems.append(f"{where}: resource '*' outside the X-Ray statement")
                 elif resource is not UNKNOWN and (problem := check_resource(resource, actions)):
                     problems.append(f"{where}: {problem}")
-    assert xray_statements == 3, "each function role has exactly one X-Ray statement"
+    assert xray_statements == len(stack_handlers(plan)), "each function role has exactly one X-Ray statement"
     assert not problems, "\n".join(problems)
 
 
-def test_rendered_role_policies_are_least_privilege(state: dict[str, Any]) -> None:
+def test_rendered_role_policies_are_least_privilege(plan: Plan, state: dict[str, Any]) -> None:
     """Every inline role policy (and the producer-invoke caller policy), rendered after the offline
     apply: exact actions, exact ARNs of the actions' service, '*' only for X-Ray."""
     policies = {a: v["policy"] for a, v in state_resources(state, "aws_iam_role_policy").items()}
-    assert len(policies) == 3
+    assert set(policies) == set(plan.addresses("aws_iam_role_policy"))
+    assert len(policies) == expected_role_policies(plan)
+    function_policies = function_policy_addresses(policies)
+    assert len(function_policies) == len(stack_handlers(plan))
     invoke = one_address(
         state_resources(state, "aws_iam_policy_document", "data"),
         "data.aws_iam_policy_document.producer_invoke",
@@ -359,8 +470,10 @@ def test_rendered_role_policies_are_least_privilege(state: dict[str, Any]) -> No
                     problems.append(f"{where}: {r} is granted outside an inference profile")
             if "*" in resources and set(actions) <= XRAY_ACTIONS:
                 xray += 1
-        if address != invoke and xray != 1:
-            problems.append(f"{address}: exactly one statement (X-Ray) may use '*', found {xray}")
+        # A function's role traces to X-Ray; a role no function assumes has no use for it.
+        expected_xray = 1 if address in function_policies else 0
+        if address != invoke and xray != expected_xray:
+            problems.append(f"{address}: {expected_xray} X-Ray statement(s) expected, found {xray}")
     assert not problems, "\n".join(problems)
 
 
@@ -372,14 +485,10 @@ def test_rendered_role_policies_target_the_stack_resources(state: dict[str, Any]
     table = tables[one_address(tables, "aws_dynamodb_table.jobs")]["arn"]
     policies = state_resources(state, "aws_iam_role_policy")
     by_role = {
-        role: {
-            s["Sid"]: s
-            for s in rendered_statements(
-                policies[one_address(policies, f"module.{role}.aws_iam_role_policy.this")]["policy"]
-            )
-        }
-        for role in HANDLERS
+        split_address(address)[0][-1]: {s["Sid"]: s for s in rendered_statements(policies[address]["policy"])}
+        for address in function_policy_addresses(policies)
     }
+    assert set(HANDLERS) <= set(by_role)
     functions = state_resources(state, "aws_lambda_function")
     alerts = env_of(functions[one_address(functions, "module.archiver.aws_lambda_function.this")])[
         "ALERTS_TOPIC_ARN"
@@ -403,11 +512,18 @@ def test_rendered_role_policies_target_the_stack_resources(state: dict[str, Any]
         saved_answers.endswith("/results/*")
         and archiver_env["PAYLOAD_BUCKET"] == producer_env["PAYLOAD_BUCKET"]
     )
-    for role in HANDLERS:
+    for role in by_role:  # the batch functions too, when the stack has them
         table_statements = [
             s for s in by_role[role].values() if any(a.startswith("dynamodb:") for a in as_list(s["Action"]))
         ]
-        assert table_statements and all(as_list(s["Resource"]) == [table] for s in table_statements)
+        assert table_statements and all(as_list(s["Resource"]) == [table] for s in table_statements), role
+    if "batch_submitter" in by_role:
+        batch_queue = queues[one_address(queues, "module.batch_queue[0].aws_sqs_queue.this")]["arn"]
+        assert as_list(by_role["batch_submitter"]["ReadBatchQueue"]["Resource"]) == [batch_queue]
+        # Both batch functions send what batch mode cannot answer to the realtime queue, and nowhere else.
+        for role in BATCH_HANDLERS:
+            assert as_list(by_role[role]["FallBackToRealtime"]["Resource"]) == [main], role
+            assert as_list(by_role[role]["FallBackToRealtime"]["Action"]) == ["sqs:SendMessage"], role
     assert alerts in as_list(by_role["archiver"]["PublishAlerts"]["Resource"])
     assert alerts in as_list(by_role["consumer"]["PublishNotices"]["Resource"])
     # The archiver fails dead-lettered jobs: it publishes their notices where the consumer does.
@@ -578,6 +694,10 @@ def test_every_alarm_notifies_the_alerts_topic(plan: Plan, state: dict[str, Any]
         "systemic-errors",
     ):
         assert any(name.endswith(f"-{alarm}") for name in names), f"no {alarm} alarm in {names}"
+    # Batch mode's own alarms (through the same topic, checked above) come with it, and only with it.
+    for alarm in BATCH_ALARMS:
+        found = [name for name in names if name.endswith(f"-{alarm}")]
+        assert len(found) == (1 if batch_enabled(plan) else 0), f"{alarm}: {found}"
     # Input failures are counted by the functions (EMF) under the stack's namespace and service.
     (input_failures,) = [a for a in applied.values() if a["alarm_name"].endswith("-input-failures")]
     consumer_env = env_of(functions[one_address(functions, "module.consumer.aws_lambda_function.this")])
@@ -643,8 +763,9 @@ def test_producer_function_url_uses_aws_iam(plan: Plan) -> None:
 
 def test_functions_trace_and_run_the_expected_handlers(plan: Plan) -> None:
     functions = plan.resources("aws_lambda_function")
-    assert sorted(f["handler"] for f in functions.values()) == sorted(HANDLERS.values())
-    for role, handler in HANDLERS.items():
+    handlers = stack_handlers(plan)
+    assert sorted(f["handler"] for f in functions.values()) == sorted(handlers.values())
+    for role, handler in handlers.items():
         function = functions[function_address(plan, role)]
         assert function["handler"] == handler
         assert function["tracing_config"][0]["mode"] == "Active"
@@ -665,7 +786,9 @@ def test_functions_get_the_environment_the_package_needs(plan: Plan) -> None:
     known = _package_env_names()
     assert {"JOBS_TABLE", "QUEUE_URL", "MODEL_ID", "ARCHIVE_BUCKET", "ALERTS_TOPIC_ARN"} <= known
     functions = plan.resources("aws_lambda_function")
-    for role, required in REQUIRED_ENV.items():
+    assert set(REQUIRED_ENV) == set(HANDLERS) | set(BATCH_HANDLERS)
+    for role in stack_handlers(plan):
+        required = REQUIRED_ENV[role]
         env = env_of(functions[function_address(plan, role)])
         assert required <= set(env), f"{role} lacks {sorted(required - set(env))}"
         unused = set(env) - known
@@ -679,16 +802,14 @@ def test_functions_get_the_environment_the_package_needs(plan: Plan) -> None:
 
 def test_environment_points_at_the_stack_resources(state: dict[str, Any]) -> None:
     functions = state_resources(state, "aws_lambda_function")
-    env = {
-        role: env_of(functions[one_address(functions, f"module.{role}.aws_lambda_function.this")])
-        for role in HANDLERS
-    }
+    env = {split_address(address)[0][-1]: env_of(values) for address, values in functions.items()}
+    assert set(HANDLERS) <= set(env)
     tables = state_resources(state, "aws_dynamodb_table")
     queues = state_resources(state, "aws_sqs_queue")
     main = queues[one_address(queues, "module.queue.aws_sqs_queue.this")]
     buckets = {v["bucket"] for v in state_resources(state, "aws_s3_bucket").values()}
     table = tables[one_address(tables, "aws_dynamodb_table.jobs")]["name"]
-    for role in HANDLERS:
+    for role in env:
         assert env[role]["JOBS_TABLE"] == table, role
     assert env["producer"]["QUEUE_URL"] in (main["id"], main["url"])
     assert env["consumer"]["QUEUE_URL"] == env["producer"]["QUEUE_URL"]
@@ -696,6 +817,20 @@ def test_environment_points_at_the_stack_resources(state: dict[str, Any]) -> Non
     assert env["consumer"]["PAYLOAD_BUCKET"] == env["producer"]["PAYLOAD_BUCKET"]
     assert env["archiver"]["ARCHIVE_BUCKET"] in buckets
     assert env["consumer"]["ARCHIVE_BUCKET"] == env["archiver"]["ARCHIVE_BUCKET"]
+    if "batch_submitter" in env:
+        batch_queue = queues[one_address(queues, "module.batch_queue[0].aws_sqs_queue.this")]
+        for role in ("producer", "batch_submitter"):
+            assert env[role]["BATCH_QUEUE_URL"] in (batch_queue["id"], batch_queue["url"]), role
+        roles = state_resources(state, "aws_iam_role")
+        service_role = roles[one_address(roles, "aws_iam_role.batch_bedrock[0]")]["arn"]
+        for role in BATCH_HANDLERS:
+            # Fallbacks go to the realtime queue; batch files to the payload bucket (SPEC's default).
+            assert env[role]["QUEUE_URL"] == env["producer"]["QUEUE_URL"], role
+            assert env[role]["BATCH_BUCKET"] == env["producer"]["PAYLOAD_BUCKET"], role
+            assert env[role]["BATCH_ROLE_ARN"] == service_role, role
+    else:
+        # No batch queue: the producer refuses "mode": "batch" rather than send it anywhere.
+        assert not env["producer"].get("BATCH_QUEUE_URL")
 
 
 def test_consumer_worst_case_fits_its_timeout_and_the_lease_its_visibility(
@@ -763,16 +898,35 @@ def test_queue_pair_settings(plan: Plan, stack: str, state: dict[str, Any]) -> N
     applied = state_resources(state, "aws_sqs_queue")
     main_arn = applied[one_address(applied, "module.queue.aws_sqs_queue.this")]["arn"]
     dlq_arn = applied[one_address(applied, "module.queue.aws_sqs_queue.dlq")]["arn"]
+    redrives = state_resources(state, "aws_sqs_queue_redrive_policy")
     redrive = json.loads(
-        next(iter(state_resources(state, "aws_sqs_queue_redrive_policy").values()))["redrive_policy"]
+        redrives[one_address(redrives, "module.queue.aws_sqs_queue_redrive_policy.this")]["redrive_policy"]
     )
     assert redrive == {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 3}
-    allow = json.loads(
-        next(iter(state_resources(state, "aws_sqs_queue_redrive_allow_policy").values()))[
-            "redrive_allow_policy"
-        ]
-    )
+    allows = state_resources(state, "aws_sqs_queue_redrive_allow_policy")
+    main_allow = allows[one_address(allows, "module.queue.aws_sqs_queue_redrive_allow_policy.dlq")]
+    allow = json.loads(main_allow["redrive_allow_policy"])
     assert allow == {"redrivePermission": "byQueue", "sourceQueueArns": [main_arn]}
+    # The main pair, plus the batch pair with batch on: no other queue, redrive or allow policy.
+    pairs = 2 if batch_enabled(plan) else 1
+    assert (len(applied), len(redrives), len(allows)) == (2 * pairs, pairs, pairs)
+    if batch_enabled(plan):
+        # The submitter receives a waiting job once per run without deleting it: SQS's maximum receive
+        # count keeps it off the batch DLQ for as long as it may wait (batch.tf).
+        batch_main = applied[one_address(applied, "module.batch_queue[0].aws_sqs_queue.this")]["arn"]
+        batch_dlq = applied[one_address(applied, "module.batch_queue[0].aws_sqs_queue.dlq")]["arn"]
+        batch_redrive = json.loads(
+            redrives[one_address(redrives, "module.batch_queue[0].aws_sqs_queue_redrive_policy.this")][
+                "redrive_policy"
+            ]
+        )
+        assert batch_redrive == {"deadLetterTargetArn": batch_dlq, "maxReceiveCount": 1000}
+        batch_allow = json.loads(
+            allows[one_address(allows, "module.batch_queue[0].aws_sqs_queue_redrive_allow_policy.dlq")][
+                "redrive_allow_policy"
+            ]
+        )
+        assert batch_allow == {"redrivePermission": "byQueue", "sourceQueueArns": [batch_main]}
 
 
 def test_plans_are_complete_and_known_where_it_matters(plan: Plan) -> None:
