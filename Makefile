@@ -41,12 +41,12 @@ bench: $(STAMP)
 	$(PY) -m bench $(ARGS)
 
 lint: $(STAMP)
-	$(PY) -m ruff check functions local tests bench scripts
-	$(PY) -m ruff format --check functions local tests bench scripts
+	$(PY) -m ruff check functions local cli tests bench scripts
+	$(PY) -m ruff format --check functions local cli tests bench scripts
 
 fmt: $(STAMP)
-	$(PY) -m ruff format functions local tests bench scripts
-	$(PY) -m ruff check --fix functions local tests bench scripts
+	$(PY) -m ruff format functions local cli tests bench scripts
+	$(PY) -m ruff check --fix functions local cli tests bench scripts
 
 clean:
 	rm -rf $(VENV) $(CHECKOV_VENV) build dist *.egg-info .pytest_cache .terraform-offline

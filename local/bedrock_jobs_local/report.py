@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from bedrock_jobs_cli.pricing import ModelPrice, run_cost
+
 from .pipeline import Submission
-from .pricing import ModelPrice, run_cost
 
 if TYPE_CHECKING:
     from .batch_path import BatchPath

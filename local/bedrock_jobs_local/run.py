@@ -28,13 +28,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
+from bedrock_jobs_cli.pricing import PricingError, load_prices, price_for
+
 from .batch_path import BatchPathConfig
 from .fake_bedrock import FakeBedrockConfig
 from .fake_bedrock_batch import BatchJobFaults
 from .inputs import InputError, load_input, sample_jobs, synthetic_jobs
 from .module_defaults import ModuleDefaultsError, load_module_defaults
 from .pipeline import Pipeline, Submission
-from .pricing import PricingError, load_prices, price_for
 from .progress import Counts, Progress
 from .report import RunData, batch_summary, build_report, summary_table
 from .settings import LocalSettings
@@ -123,7 +124,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         type=Path,
         default=None,
         metavar="FILE",
-        help="JSON prices per model replacing or adding to the built-in table (see pricing.py)",
+        help="JSON prices per model, replacing or adding to the table in bedrock_jobs_cli/pricing.py",
     )
     parser.add_argument(
         "--faults",

@@ -13,8 +13,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from bedrock_jobs_local import run as run_module
-from bedrock_jobs_local.pricing import (
+from bedrock_jobs_cli.pricing import (
     DEFAULT_PRICES,
     ModelPrice,
     PricingError,
@@ -23,6 +22,7 @@ from bedrock_jobs_local.pricing import (
     price_for,
     run_cost,
 )
+from bedrock_jobs_local import run as run_module
 from bedrock_jobs_local.report import build_report
 
 from tests.local.test_run import _data
