@@ -51,6 +51,11 @@ output "jobs_table_arn" {
   value       = aws_dynamodb_table.jobs.arn
 }
 
+output "jobs_table_failed_index_name" {
+  description = "Name of the jobs table's sparse index of failed jobs (hash key failed_day = YYYY-MM-DD, range key failed_at), used by `bedrock-jobs jobs --status failed`."
+  value       = local.jobs_failed_index_name
+}
+
 output "payload_bucket_name" {
   description = "Name of the payload bucket (documents/ and results/)."
   value       = module.payload_bucket.bucket_id

@@ -4,6 +4,8 @@
 
 locals {
   jobs_table_name = coalesce(var.jobs_table_name, "${var.name}-jobs")
+  # The sparse index of failed jobs (storage.tf); the job store writes its keys (FAILED_INDEX).
+  jobs_failed_index_name = "failed-by-day"
 
   # Bucket names are global: make them unique per account and region, readable when they fit in 63
   # characters, hashed otherwise.
@@ -49,6 +51,27 @@ resource "aws_dynamodb_table" "jobs" {
   attribute {
     name = "job_id"
     type = "S"
+  }
+
+  attribute {
+    name = "failed_day"
+    type = "S"
+  }
+
+  attribute {
+    name = "failed_at"
+    type = "S"
+  }
+
+  # Failed jobs by day, newest first (`bedrock-jobs jobs --status failed --since 1h`). Sparse: only a
+  # failed job carries failed_day, so the index holds the failures and nothing else, and a replayed job
+  # leaves it. Keyed by day rather than by status, so no partition takes every job's writes.
+  global_secondary_index {
+    name               = local.jobs_failed_index_name
+    hash_key           = "failed_day"
+    range_key          = "failed_at"
+    projection_type    = "INCLUDE"
+    non_key_attributes = ["status", "task", "mode", "error", "archive_uri", "attempts"]
   }
 
   point_in_time_recovery {

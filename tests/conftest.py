@@ -14,6 +14,7 @@ import boto3
 import pytest
 import requests
 from bedrock_jobs_local.aws_faults import FaultControl, FaultInjectingMotoServer
+from bedrock_jobs_local.embedded_aws import jobs_table_definition
 from bedrock_jobs_local.fake_bedrock import FakeBedrock
 from bedrock_jobs_local.moto_atomic import make_dynamodb_writes_atomic
 
@@ -99,12 +100,7 @@ def create_resources(
     sqs = session.client("sqs", endpoint_url=endpoint)
     s3 = session.client("s3", endpoint_url=endpoint)
     sns = session.client("sns", endpoint_url=endpoint)
-    ddb.create_table(
-        TableName="jobs",
-        BillingMode="PAY_PER_REQUEST",
-        KeySchema=[{"AttributeName": "job_id", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "job_id", "AttributeType": "S"}],
-    )
+    ddb.create_table(**jobs_table_definition("jobs"))
     suffix = ".fifo" if fifo else ""
     fifo_attrs = {"FifoQueue": "true"} if fifo else {}
     dlq_url = sqs.create_queue(QueueName=f"jobs-dlq{suffix}", Attributes=fifo_attrs)["QueueUrl"]

@@ -28,6 +28,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 from bedrock_jobs import aws_clients
 
 PENDING, PROCESSING, COMPLETE, FAILED = "pending", "processing", "complete", "failed"
+#: The jobs table's sparse index of failed jobs (storage.tf): hash key ``failed_day`` (YYYY-MM-DD of
+#: ``failed_at``), range key ``failed_at``.
+FAILED_INDEX, FAILED_DAY = "failed-by-day", "failed_day"
 TERMINAL = frozenset({COMPLETE, FAILED})
 
 # Bookkeeping that GET /jobs/{id} does not show: leases, idempotency and ownership, where the payloads
@@ -52,6 +55,7 @@ INTERNAL_ATTRIBUTES = frozenset(
         "collected_by",
         "batch_fallback_from",
         "batch_fallback_sent_at",
+        FAILED_DAY,
     }
 )
 
@@ -382,6 +386,8 @@ class JobStore:
             "status": FAILED,
             "error": error[:1000],
             "failed_at": now,
+            # The key of the sparse index of failed jobs (FAILED_INDEX): only failed jobs carry it.
+            FAILED_DAY: now[:10],
             "updated_at": now,
             **(extra or {}),
         }
@@ -407,6 +413,29 @@ class JobStore:
             old = exc.response.get("Item")
             return _from_item(old) if old else (self.get(job_id) or {})
         return None
+
+    def reopen_failed(self, job_id: str, reason: str) -> bool:
+        """Put a ``failed`` job back to ``pending`` for a replay (``bedrock-jobs archive replay``); ``False``
+        unless it is failed now. It leaves the index of failures; its last error is kept as
+        ``replayed_error`` and ``replays`` counts the replays."""
+        now = utc_now()
+        update = _Update()
+        cleared = ("error", "failed_at", FAILED_DAY, "lease_expires_at", "claim_token")
+        update.removes.extend(update.name(attribute) for attribute in cleared)
+        update.set("status", PENDING)
+        update.set("replay_reason", reason[:1000])
+        update.set("replayed_at", now)
+        update.set("updated_at", now)
+        update.sets.append(f"{update.name('replayed_error')} = {update.name('error')}")
+        replays = update.name("replays")
+        update.sets.append(f"{replays} = if_not_exists({replays}, {update.value(0)}) + {update.value(1)}")
+        try:
+            self._update(job_id, update, f"#status = {update.value(FAILED)}")
+        except ClientError as exc:
+            if _conditional_failed(exc):
+                return False
+            raise
+        return True
 
     # -- shared ----------------------------------------------------------------------------------
     def _first_seen(self, update: _Update, now: str) -> None:

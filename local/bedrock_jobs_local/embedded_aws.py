@@ -223,12 +223,7 @@ class EmbeddedAws:
         )
 
         table = f"{name}-jobs"
-        ddb.create_table(
-            TableName=table,
-            AttributeDefinitions=[{"AttributeName": "job_id", "AttributeType": "S"}],
-            KeySchema=[{"AttributeName": "job_id", "KeyType": "HASH"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        ddb.create_table(**jobs_table_definition(table))
         ddb.update_time_to_live(
             TableName=table, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"}
         )
@@ -316,6 +311,34 @@ class EmbeddedAws:
                 QueueUrl=queue_url,
                 Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)],
             )
+
+
+def jobs_table_definition(table: str) -> dict[str, Any]:
+    """CreateTable arguments for the jobs table as storage.tf declares it, with its sparse index of
+    failed jobs (``bedrock_jobs.job_store.FAILED_INDEX``)."""
+    from bedrock_jobs.job_store import FAILED_DAY, FAILED_INDEX
+
+    return {
+        "TableName": table,
+        "BillingMode": "PAY_PER_REQUEST",
+        "KeySchema": [{"AttributeName": "job_id", "KeyType": "HASH"}],
+        "AttributeDefinitions": [
+            {"AttributeName": name, "AttributeType": "S"} for name in ("job_id", FAILED_DAY, "failed_at")
+        ],
+        "GlobalSecondaryIndexes": [
+            {
+                "IndexName": FAILED_INDEX,
+                "KeySchema": [
+                    {"AttributeName": FAILED_DAY, "KeyType": "HASH"},
+                    {"AttributeName": "failed_at", "KeyType": "RANGE"},
+                ],
+                "Projection": {
+                    "ProjectionType": "INCLUDE",
+                    "NonKeyAttributes": ["status", "task", "mode", "error", "archive_uri", "attempts"],
+                },
+            }
+        ],
+    }
 
 
 def queue_depth(sqs: Any, queue_url: str) -> dict[str, int]:

@@ -110,6 +110,7 @@ class Pipeline:
         self.batch_submitter: ProcessLambdaFunction | None = None
         self.batch_collector: ProcessLambdaFunction | None = None
         self.dead_lettered: set[str] = set()
+        self.module_environment: dict[str, str] = {}
         self._observers: list[Any] = []
         # Harness-only code run in each new environment of a function ("producer", "consumer", …).
         self.function_setup = dict(function_setup or {})
@@ -215,6 +216,14 @@ class Pipeline:
             on_batch=self._observe_dlq,
         ).start()
 
+    def resume_mappings(self) -> None:
+        """Poll again after ``stop_mappings`` (``--serve``: the deployment keeps working)."""
+        for mapping in (self.consumer_mapping, self.archiver_mapping):
+            if mapping is not None:
+                mapping.start()
+        if self.batch is not None and self.batch_submitter and self.batch_collector:
+            self.batch.drive(self.batch_submitter, self.batch_collector)
+
     def stop_mappings(self) -> None:
         """Stop polling; in-flight invocations finish first, so nothing received is abandoned."""
         if self.batch is not None:
@@ -295,6 +304,8 @@ class Pipeline:
             # A catch-all endpoint and throw-away credentials: nothing can reach a real account.
             overrides.update(self.aws.environment())
             overrides.update(dict.fromkeys(_REAL_AWS_VARIABLES))
+        # What the module sets on the functions (for ``--serve``'s outputs file), without this process's own.
+        self.module_environment = {k: v for k, v in overrides.items() if v is not None}
         environment = dict(os.environ)
         for key, value in overrides.items():
             if value is None:

@@ -639,6 +639,25 @@ def test_jobs_table_is_encrypted_with_point_in_time_recovery(plan: Plan) -> None
         assert table["hash_key"] == "job_id"
 
 
+def test_jobs_table_has_the_sparse_index_of_failures_the_job_store_writes(plan: Plan) -> None:
+    from bedrock_jobs.job_store import FAILED_DAY, FAILED_INDEX
+    from bedrock_jobs_local.embedded_aws import jobs_table_definition
+
+    [table] = plan.resources("aws_dynamodb_table").values()
+    [index] = table["global_secondary_index"]
+    assert (index["name"], index["hash_key"], index["range_key"]) == (FAILED_INDEX, FAILED_DAY, "failed_at")
+    assert index["projection_type"] == "INCLUDE"
+    # The embedded AWS (make run, the tests) creates the same index.
+    [local] = jobs_table_definition("t")["GlobalSecondaryIndexes"]
+    assert local["IndexName"] == index["name"]
+    assert sorted(local["Projection"]["NonKeyAttributes"]) == sorted(index["non_key_attributes"])
+    assert {a["name"]: a["type"] for a in table["attribute"]} == {
+        "job_id": "S",
+        FAILED_DAY: "S",
+        "failed_at": "S",
+    }
+
+
 def test_every_sns_topic_is_encrypted(plan: Plan, state: dict[str, Any]) -> None:
     topics = plan.resources("aws_sns_topic")
     assert topics
