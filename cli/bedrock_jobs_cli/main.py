@@ -16,11 +16,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from . import dlq_commands, job_commands
+from . import dlq_commands, job_commands, plan
 from .errors import CliError
 
 #: Modules that add commands; each has ``register(subparsers, common)``.
-COMMAND_MODULES: tuple[Any, ...] = (job_commands, dlq_commands)
+COMMAND_MODULES: tuple[Any, ...] = (job_commands, dlq_commands, plan)
 
 
 @dataclass

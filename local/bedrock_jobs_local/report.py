@@ -45,6 +45,8 @@ class RunData:
     batch_answers_by_job: Counter[str] = field(default_factory=Counter)
     #: The prices the run's tokens are costed at.
     price: ModelPrice | None = None
+    #: A plan run's prediction (run.py ``_plan_summary``), or None.
+    plan: dict[str, Any] | None = None
 
 
 def batch_summary(batch: BatchPath) -> dict[str, Any]:
@@ -249,6 +251,9 @@ def build_report(data: RunData) -> dict[str, Any]:
         "tokens": {"input": input_tokens, "output": output_tokens, "total": input_tokens + output_tokens},
         "cost": cost,
         "batch": batch_section,
+        "plan": plan_section(
+            data.plan, _seconds_between(data.plan and data.plan.get("backlog_released_at"), last_done)
+        ),
         "retries": {
             "sqs_redeliveries": int(data.consumer.get("redeliveries", 0)),
             "job_attempts_beyond_first": sum(max(0, a - 1) for a in attempts),
@@ -262,6 +267,25 @@ def build_report(data: RunData) -> dict[str, Any]:
         "queues_at_end": data.queues_at_end,
         "mode": data.mode,
         "settings": data.settings,
+    }
+
+
+def _seconds_between(start: Any, end: datetime | None) -> float | None:
+    begun = _parse_time(start)
+    return None if begun is None or end is None else max(0.0, (end - begun).total_seconds())
+
+
+def plan_section(plan: dict[str, Any] | None, span_seconds: float | None) -> dict[str, Any] | None:
+    """The plan's predicted makespan next to the simulated one: from the moment the consumer was let at
+    the waiting documents to the last one done, on the run's clock, multiplied back by the time scale."""
+    if plan is None:
+        return None
+    predicted = float(plan["predicted_makespan_minutes"])
+    simulated = None if span_seconds is None else span_seconds * float(plan["time_scale"]) / 60
+    return {
+        **plan,
+        "simulated_makespan_minutes": None if simulated is None else round(simulated, 2),
+        "ratio": None if simulated is None or not predicted else round(simulated / predicted, 3),
     }
 
 
@@ -333,6 +357,23 @@ def _batch_rows(report: dict[str, Any]) -> list[tuple[str, str]]:
     return rows
 
 
+def _plan_rows(report: dict[str, Any]) -> list[tuple[str, str]]:
+    plan = report.get("plan")
+    if not plan:
+        return []
+    simulated = plan["simulated_makespan_minutes"]
+    return [
+        (
+            "plan",
+            f"predicted makespan {plan['predicted_makespan_minutes']:g} min · simulated "
+            + ("n/a" if simulated is None else f"{simulated:g} min")
+            + (f" (ratio {plan['ratio']:g})" if plan["ratio"] is not None else "")
+            + f" · {plan['documents']} documents × {plan['seconds_per_document']:g} s"
+            + f" at ×{plan['time_scale']:g}",
+        )
+    ]
+
+
 def summary_table(report: dict[str, Any], outputs: dict[str, str]) -> str:
     t = report["timings"]
     lat = t["job_latency_seconds"]
@@ -373,6 +414,7 @@ def summary_table(report: dict[str, Any], outputs: dict[str, str]) -> str:
         ),
         ("tokens", f"input {report['tokens']['input']:,} · output {report['tokens']['output']:,}"),
         *_batch_rows(report),
+        *_plan_rows(report),
         (
             "retries",
             f"SQS redeliveries {r['sqs_redeliveries']} · job attempts beyond the first "

@@ -6,6 +6,13 @@
     python -m bedrock_jobs_local.run --bedrock --model-id amazon.nova-micro-v1:0   # real Bedrock
     python -m bedrock_jobs_local.run --mode batch         # Bedrock batch inference (fake control plane)
     python -m bedrock_jobs_local.run --mode mixed         # every other job in batch mode
+    python -m bedrock_jobs_local.run --plan plan.json     # a `bedrock-jobs plan --json` workload, scaled
+
+A plan run replays the planned workload on the local model: its N synthetic documents, a model latency of
+``seconds_per_document / time_scale`` (no jitter; faults off unless --faults), the plan's ``tfvars`` over
+the module defaults, and every duration — function timeouts included — divided by --time-scale
+(``LocalSettings.for_plan``). The report's ``plan`` section sets the simulated makespan (processing span
+× time scale) against the plan's prediction.
 
 Exit status: 0 when nothing was lost and every poison document ended archived and paged, 1 otherwise,
 2 for bad arguments or input.
@@ -24,6 +31,7 @@ import time
 import warnings
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
@@ -34,15 +42,23 @@ from .batch_path import BatchPathConfig
 from .fake_bedrock import FakeBedrockConfig
 from .fake_bedrock_batch import BatchJobFaults
 from .inputs import InputError, load_input, sample_jobs, synthetic_jobs
-from .module_defaults import ModuleDefaultsError, load_module_defaults
+from .module_defaults import ModuleDefaults, ModuleDefaultsError, load_module_defaults
 from .pipeline import Pipeline, Submission
 from .progress import Counts, Progress
 from .report import RunData, batch_summary, build_report, summary_table
+from .serve import SERVE_OUTPUTS_NAME, serve
 from .settings import LocalSettings
 
 DEFAULT_TIME_SCALE_LOCAL = 10.0
 JOB_MODES = ("realtime", "batch", "mixed")
-OUTPUT_FILES = ("run-report.json", "results.jsonl", "pages.jsonl", "notices.jsonl", "lambda.log")
+OUTPUT_FILES = (
+    "run-report.json",
+    "results.jsonl",
+    "pages.jsonl",
+    "notices.jsonl",
+    "lambda.log",
+    SERVE_OUTPUTS_NAME,
+)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -59,6 +75,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="jobs from a .jsonl/.json file or a directory of .jsonl/.json/.txt/.md files",
     )
     source.add_argument("--jobs", type=int, metavar="N", help="N synthetic support tickets")
+    source.add_argument(
+        "--plan",
+        type=Path,
+        metavar="FILE",
+        help="run the workload of a `bedrock-jobs plan --json` answer with its tfvars, on a scaled clock",
+    )
     parser.add_argument(
         "--output",
         type=Path,
@@ -129,8 +151,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--faults",
         action=argparse.BooleanOptionalAction,
-        default=True,
-        help="inject throttling, 5xx and timeouts into the local model (default: on)",
+        default=None,
+        help="inject throttling, 5xx and timeouts into the local model (default: on; off with --plan)",
     )
     parser.add_argument("--throttle-rate", type=float, default=0.08, help="share of calls throttled (429)")
     parser.add_argument(
@@ -169,12 +191,23 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="Terraform module whose variables.tf supplies the defaults (default: this repository)",
     )
     parser.add_argument(
+        "--serve",
+        action="store_true",
+        help=f"after the run, keep the embedded AWS and the functions running (Ctrl-C stops) and write "
+        f"OUTPUT/{SERVE_OUTPUTS_NAME} for the bedrock-jobs CLI (--outputs FILE)",
+    )
+    parser.add_argument(
         "--progress",
         choices=("auto", "bar", "lines"),
         default="auto",
         help="live bar on a terminal, periodic lines otherwise (default: auto)",
     )
     args = parser.parse_args(argv)
+    if args.faults is None:
+        # A plan run measures the plan, so by default it adds no failures the plan did not budget for.
+        args.faults = args.plan is None
+    if args.plan is not None and (args.bedrock or args.mode != "realtime"):
+        parser.error("--plan runs on the local model in realtime mode (no --bedrock, no --mode batch/mixed)")
     if args.jobs is not None and args.jobs < 1:
         parser.error("--jobs must be at least 1")
     if args.bedrock and not args.model_id:
@@ -193,13 +226,47 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def _load_jobs(args: argparse.Namespace, fake: FakeBedrockConfig) -> list[dict[str, Any]]:
+class PlanError(ValueError):
+    """A --plan file that is not a `bedrock-jobs plan --json` answer."""
+
+
+def load_plan(path: Path) -> dict[str, Any]:
+    try:
+        plan = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise PlanError(f"cannot read the plan {path}: {exc}") from exc
+    missing = [
+        k
+        for k in ("documents", "seconds_per_document", "makespan_minutes", "tfvars")
+        if not isinstance(plan, dict) or k not in plan
+    ]
+    if missing:
+        raise PlanError(f"{path}: not a `bedrock-jobs plan --json` answer (missing {', '.join(missing)})")
+    if not isinstance(plan["documents"], int) or plan["documents"] < 1:
+        raise PlanError(f"{path}: documents must be a whole number ≥ 1")
+    if not isinstance(plan["seconds_per_document"], int | float) or plan["seconds_per_document"] <= 0:
+        raise PlanError(f"{path}: seconds_per_document must be above 0")
+    if not isinstance(plan["tfvars"], dict):
+        raise PlanError(f"{path}: tfvars must be an object")
+    return plan
+
+
+def apply_tfvars(defaults: ModuleDefaults, tfvars: dict[str, Any]) -> ModuleDefaults:
+    """The module defaults with the plan's variables on top (those the local runner models)."""
+    known = {f.name for f in fields(ModuleDefaults)} - {"source"}
+    return replace(defaults, **{name: value for name, value in tfvars.items() if name in known})
+
+
+def _load_jobs(
+    args: argparse.Namespace, fake: FakeBedrockConfig, plan: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
     if args.input is not None:
         return load_input(args.input)
-    if args.jobs is not None:
+    count = plan["documents"] if plan is not None else args.jobs
+    if count is not None:
         with_faults = args.faults and not args.bedrock
         return synthetic_jobs(
-            args.jobs,
+            count,
             seed=args.seed,
             poison_marker=fake.poison_marker if with_faults else None,
             invalid_marker=fake.invalid_marker if with_faults else None,
@@ -369,15 +436,30 @@ def _counts(pipeline: Pipeline, submitter: _Submitter, total: int) -> Counts:
     )
 
 
-def run(args: argparse.Namespace, stdout: IO[str] | None = None, stderr: IO[str] | None = None) -> int:
+def run(
+    args: argparse.Namespace,
+    stdout: IO[str] | None = None,
+    stderr: IO[str] | None = None,
+    stop_serving: threading.Event | None = None,
+) -> int:
+    """One run; with ``--serve`` it then serves until Ctrl-C (or ``stop_serving`` is set)."""
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
     wall_start = time.monotonic()
     started_at = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     local_model = not args.bedrock
+    time_scale = args.time_scale or (DEFAULT_TIME_SCALE_LOCAL if local_model else 1.0)
+    plan: dict[str, Any] | None = None
+    if args.plan is not None:
+        try:
+            plan = load_plan(args.plan)
+        except PlanError as exc:
+            print(f"error: {exc}", file=stderr)
+            return 2
     fake = FakeBedrockConfig(
-        latency_seconds=args.latency,
-        latency_jitter_seconds=args.latency_jitter,
+        # A plan's model answers in its planned time, on the run's clock, every time.
+        latency_seconds=plan["seconds_per_document"] / time_scale if plan else args.latency,
+        latency_jitter_seconds=0.0 if plan else args.latency_jitter,
         throttle_rate=args.throttle_rate if args.faults else 0.0,
         error_rate=args.error_rate if args.faults else 0.0,
         timeout_rate=args.timeout_rate if args.faults else 0.0,
@@ -385,17 +467,21 @@ def run(args: argparse.Namespace, stdout: IO[str] | None = None, stderr: IO[str]
     )
     try:
         defaults = load_module_defaults(args.module_dir)
-        jobs = assign_modes(_load_jobs(args, fake), args.mode)
+        if plan is not None:
+            defaults = apply_tfvars(defaults, plan["tfvars"])
+        jobs = assign_modes(_load_jobs(args, fake, plan), args.mode)
         prices = load_prices(args.prices)
         price = price_for(args.price_model or (args.model_id if args.bedrock else defaults.model_id), prices)
-    except (ModuleDefaultsError, InputError, PricingError) as exc:
+    except (ModuleDefaultsError, InputError, PricingError, TypeError, ValueError) as exc:
         print(f"error: {exc}", file=stderr)
         return 2
     if not jobs:
         print("error: no jobs to run", file=stderr)
         return 2
-    time_scale = args.time_scale or (DEFAULT_TIME_SCALE_LOCAL if local_model else 1.0)
-    settings = LocalSettings(defaults, time_scale=time_scale, local_model=local_model)
+    if plan is not None:
+        settings = LocalSettings.for_plan(defaults, time_scale)
+    else:
+        settings = LocalSettings(defaults, time_scale=time_scale, local_model=local_model)
     expected = _expected_failures(jobs, fake, local_model)
     batch_config = _batch_config(args, settings, jobs, fake)
 
@@ -442,7 +528,18 @@ def run(args: argparse.Namespace, stdout: IO[str] | None = None, stderr: IO[str]
         progress = Progress(len(jobs), stream=stderr, interactive=interactive)
         submitter = _Submitter(pipeline, jobs, args.submitters)
         submit_start = time.monotonic()
-        submitter.start()
+        if plan is not None:
+            # A plan sizes the processing of N documents that are waiting: submit them all first, then
+            # let the consumer at them, and time the plan from there (a backlog, as the planner assumes).
+            pipeline.stop_mappings()
+            submitter.start()
+            while not submitter.done:
+                progress.update(_counts(pipeline, submitter, len(jobs)))
+                time.sleep(0.25)
+            plan["backlog_released_at"] = _utc_now()
+            pipeline.resume_mappings()
+        else:
+            submitter.start()
         deadline = submit_start + args.max_wait
         while True:
             counts = _counts(pipeline, submitter, len(jobs))
@@ -511,6 +608,7 @@ def run(args: argparse.Namespace, stdout: IO[str] | None = None, stderr: IO[str]
             batch=batch_summary(batch) if batch is not None else None,
             batch_answers_by_job=batch.fake.answered_by_record() if batch is not None else Counter(),
             price=price,
+            plan=_plan_summary(plan, args.plan, time_scale) if plan is not None else None,
         )
         by_id = {r["job_id"]: r for r in records if "job_id" in r}
         _write_jsonl(output / "results.jsonl", _results(jobs, submissions, by_id))
@@ -524,12 +622,18 @@ def run(args: argparse.Namespace, stdout: IO[str] | None = None, stderr: IO[str]
         _write_jsonl(output / "pages.jsonl", data.pages)
         if notices or not notice_count:
             _write_jsonl(output / "notices.jsonl", notices)
+        report = _write_report(data, output, stdout)
+        if args.serve:
+            serve(pipeline, output / SERVE_OUTPUTS_NAME, stderr, until=stop_serving)
     finally:
         pipeline.stop()
         warnings.showwarning = previous_showwarning
         package_log.removeHandler(log_handler)
         log_file.close()
+    return 0 if report["ok"] else 1
 
+
+def _write_report(data: RunData, output: Path, stdout: IO[str]) -> dict[str, Any]:
     report = build_report(data)
     outputs = {
         "results": str(output / "results.jsonl"),
@@ -544,7 +648,25 @@ def run(args: argparse.Namespace, stdout: IO[str] | None = None, stderr: IO[str]
     )
     stdout.write(summary_table(report, outputs))
     stdout.flush()
-    return 0 if report["ok"] else 1
+    return report
+
+
+def _utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _plan_summary(plan: dict[str, Any], path: Path, time_scale: float) -> dict[str, Any]:
+    return {
+        "backlog_released_at": plan.get("backlog_released_at"),
+        "file": str(path),
+        "documents": plan["documents"],
+        "seconds_per_document": plan["seconds_per_document"],
+        "deadline_minutes": (plan.get("inputs") or {}).get("deadline_minutes"),
+        "in_flight": plan.get("in_flight"),
+        "predicted_makespan_minutes": plan["makespan_minutes"],
+        "tfvars": plan["tfvars"],
+        "time_scale": time_scale,
+    }
 
 
 def _moto_version() -> str:

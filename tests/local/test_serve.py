@@ -98,3 +98,42 @@ def test_a_poison_job_is_failed_archived_and_replayed_through_the_cli(served):
             break
         time.sleep(0.5)
     assert status["status"] == "failed" and status["replays"] == 1 and status["replayed_error"]
+
+
+def test_make_run_serve_serves_after_its_report(tmp_path):
+    """``make run ARGS="--serve"``: the run's report first, then the deployment for the CLI until stopped."""
+    from bedrock_jobs_local import run as run_module
+
+    output, stop = tmp_path / "out", threading.Event()
+    args = run_module.parse_args(
+        [
+            "--jobs",
+            "3",
+            "--no-faults",
+            "--serve",
+            "--output",
+            str(output),
+            "--progress",
+            "lines",
+            "--time-scale",
+            "100",
+        ]
+    )
+    stdout, stderr = io.StringIO(), io.StringIO()
+    codes: list[int] = []
+    runner = threading.Thread(
+        target=lambda: codes.append(run_module.run(args, stdout, stderr, stop)), daemon=True
+    )
+    runner.start()
+    outputs = output / "stack-outputs.json"
+    deadline = time.monotonic() + 120
+    while not outputs.exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    try:
+        assert "lost 0" in stdout.getvalue()  # the report came first
+        code, answer, err = cli(outputs, "submit", "A document served after the run.", "--wait")
+        assert code == 0 and answer["jobs"][0]["status"] == "complete", err
+    finally:
+        stop.set()
+        runner.join(timeout=120)
+    assert codes == [0] and "bedrock-jobs --outputs" in stderr.getvalue()
