@@ -251,3 +251,37 @@ def test_watch_prints_one_line_per_refresh_off_a_terminal(outputs, aws_env):
 
 def test_move_task_errors_that_mean_unsupported_are_known():
     assert {"InvalidAction", "UnsupportedOperation"} <= dlq_commands.MOVE_TASK_UNSUPPORTED
+
+
+def test_the_stack_comes_from_terraform_output_or_the_environment(outputs, aws_env, tmp_path, monkeypatch):
+    send(aws_env, job_body("found-1"))
+    saved = outputs.read_text()
+    # --stack DIR runs `terraform output -json` there ($TERRAFORM names the binary).
+    terraform = tmp_path / "terraform"
+    terraform.write_text(f"#!/bin/sh\ntest \"$1 $2\" = 'output -json' && cat <<'JSON'\n{saved}\nJSON\n")
+    terraform.chmod(0o755)
+    monkeypatch.setenv("TERRAFORM", str(terraform))
+    out, err = io.StringIO(), io.StringIO()
+    assert (
+        main(["--stack", str(tmp_path), "--region", "us-east-1", "watch", "--count", "1", "--json"], out, err)
+        == 0
+    )
+    assert json.loads(out.getvalue())["queues"]["queue"]["waiting"] == 1
+    # ... or BEDROCK_JOBS_<OUTPUT> variables.
+    monkeypatch.delenv("TERRAFORM")
+    values = {name: entry["value"] for name, entry in json.loads(saved).items()}
+    for name in ("queue_url", "dlq_url", "jobs_table_name", "aws_endpoint_url"):
+        monkeypatch.setenv(f"BEDROCK_JOBS_{name.upper()}", values[name])
+    out = io.StringIO()
+    assert (
+        main(["--region", "us-east-1", "status", "found-1", "--json"], out, io.StringIO()) == 1
+    )  # not claimed yet
+    run_consumer(aws_env)
+    assert main(["--region", "us-east-1", "status", "found-1", "--json"], out, io.StringIO()) == 0
+    assert json.loads(out.getvalue())["status"] == "complete"
+    # A terraform that fails is reported, not a traceback.
+    terraform.write_text("#!/bin/sh\necho 'No outputs found' >&2\nexit 1\n")
+    monkeypatch.setenv("TERRAFORM", str(terraform))
+    err = io.StringIO()
+    assert main(["--stack", str(tmp_path), "status", "x"], io.StringIO(), err) == 1
+    assert "terraform output failed" in err.getvalue() and "No outputs found" in err.getvalue()
