@@ -397,6 +397,8 @@ module "consumer" {
       RETRY_THROTTLED_BASE_DELAY_SECONDS = tostring(var.consumer_retry_throttled_base_delay_seconds)
     },
     var.results_topic_enabled ? { RESULTS_TOPIC_ARN = local.results_topic_arn } : {},
+    # The default guardrail (guardrails.tf); tasks' own guardrails are in TASKS_CONFIG.
+    local.guardrail_environment,
     var.consumer_environment_variables,
   )
 
@@ -439,6 +441,7 @@ module "consumer" {
       },
     ],
     local.bedrock_statements,
+    local.guardrail_statements,
     var.s3_trigger_enabled ? [
       {
         sid       = "ReadUploads"

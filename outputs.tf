@@ -273,3 +273,27 @@ output "schedules_role_arn" {
   description = "ARN of the role EventBridge Scheduler uses to send the scheduled jobs, or null."
   value       = try(aws_iam_role.schedules[0].arn, null)
 }
+
+################################################################################
+# Guardrails
+################################################################################
+
+output "guardrail_id" {
+  description = "Id (or ARN, as given) of the guardrail the consumer applies by default, or null without one."
+  value       = try(local.default_guardrail.id, null)
+}
+
+output "guardrail_arn" {
+  description = "ARN of the guardrail the consumer applies by default, or null without one."
+  value       = try(local.default_guardrail.arn, null)
+}
+
+output "guardrail_version" {
+  description = "Version of the guardrail the consumer applies by default (the created guardrail's numbered version), or null."
+  value       = try(local.default_guardrail.version, null)
+}
+
+output "guardrail_arns" {
+  description = "ARNs of every guardrail the consumer may apply (the default and the tasks' own): what its bedrock:ApplyGuardrail grant names."
+  value       = local.guardrail_arns
+}

@@ -58,6 +58,9 @@ variable "tasks" {
     }))
     model_id        = optional(string)
     requires_labels = optional(bool)
+    # Overrides the deployment's guardrail (guardrail_id / guardrail_create) for this task; "none" turns it off.
+    guardrail_id      = optional(string)
+    guardrail_version = optional(string)
   }))
   default = {}
 
@@ -89,6 +92,16 @@ variable "tasks" {
     # Lambda caps all environment variables of a function at 4 KB together; leave room for the others.
     condition     = length(jsonencode(var.tasks)) <= 2500
     error_message = "The tasks, JSON-encoded, must stay under 2500 bytes: they travel in the TASKS_CONFIG environment variable and Lambda allows 4 KB of environment in total."
+  }
+
+  validation {
+    # Converse GuardrailConfiguration patterns (API "API_runtime_GuardrailConfiguration"); the version is required with an id.
+    condition = alltrue([for t in values(var.tasks) : (
+      t.guardrail_id == null ? t.guardrail_version == null :
+      t.guardrail_id == "none" ? t.guardrail_version == null :
+      can(regex("^(([a-z0-9]+)|(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:guardrail/[a-z0-9]+))$", t.guardrail_id)) && can(regex("^(([1-9][0-9]{0,7})|(DRAFT))$", coalesce(t.guardrail_version, "-")))
+    )])
+    error_message = "A task's guardrail_id must be a guardrail id or ARN with a guardrail_version (DRAFT or a number), or \"none\" without a version."
   }
 }
 
@@ -1659,5 +1672,173 @@ variable "schedules" {
   validation {
     condition     = alltrue([for s in var.schedules : s.mode == null || contains(var.batch_enabled ? ["realtime", "batch"] : ["realtime"], coalesce(s.mode, "-"))])
     error_message = "A schedule's mode must be realtime or batch, and batch needs batch_enabled = true."
+  }
+}
+
+################################################################################
+# Guardrails (guardrails.tf)
+################################################################################
+
+variable "guardrail_id" {
+  description = "Id or ARN of an existing Bedrock guardrail every Converse call carries (GUARDRAIL_ID), unless a task names its own or \"none\". Needs guardrail_version; not with guardrail_create. The consumer may apply exactly the guardrails in use (bedrock:ApplyGuardrail). Batch inference applies no guardrail: a job whose task has one runs realtime."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.guardrail_id == null || can(regex("^(([a-z0-9]+)|(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:guardrail/[a-z0-9]+))$", coalesce(var.guardrail_id, "-")))
+    error_message = "guardrail_id must be a guardrail id (lowercase letters and digits) or a guardrail ARN."
+  }
+
+  validation {
+    condition     = !(var.guardrail_id != null && var.guardrail_create)
+    error_message = "Set guardrail_id (an existing guardrail) or guardrail_create = true, not both."
+  }
+}
+
+variable "guardrail_version" {
+  description = "Version of the guardrail named by guardrail_id: a number, or DRAFT (the working copy: fine for trying it out, but it changes under the consumer with every edit)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.guardrail_version == null || can(regex("^(([1-9][0-9]{0,7})|(DRAFT))$", coalesce(var.guardrail_version, "-")))
+    error_message = "guardrail_version must be DRAFT or a version number (1-99999999)."
+  }
+
+  validation {
+    condition     = (var.guardrail_version == null) == (var.guardrail_id == null)
+    error_message = "guardrail_version is required with guardrail_id and only with it (a created guardrail gets its version from the module)."
+  }
+}
+
+variable "guardrail_create" {
+  description = "Create a guardrail (aws_bedrock_guardrail with guardrail_content_filters, and optionally guardrail_pii_entities and guardrail_denied_topics) and a numbered version of it, and apply it to every Converse call."
+  type        = bool
+  default     = false
+}
+
+variable "guardrail_name" {
+  description = "Name of the created guardrail; default: the service name (name)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.guardrail_name == null || can(regex("^[0-9a-zA-Z_-]{1,50}$", coalesce(var.guardrail_name, "-")))
+    error_message = "guardrail_name must be 1-50 letters, digits, hyphens or underscores."
+  }
+}
+
+variable "guardrail_blocked_input_messaging" {
+  description = "What the created guardrail answers instead when it blocks a prompt (the job fails either way; this text is not stored)."
+  type        = string
+  default     = "This document was blocked by the guardrail."
+
+  validation {
+    condition     = length(var.guardrail_blocked_input_messaging) >= 1 && length(var.guardrail_blocked_input_messaging) <= 500
+    error_message = "guardrail_blocked_input_messaging must be 1-500 characters."
+  }
+}
+
+variable "guardrail_blocked_outputs_messaging" {
+  description = "What the created guardrail answers instead when it blocks the model's reply."
+  type        = string
+  default     = "The model's answer was blocked by the guardrail."
+
+  validation {
+    condition     = length(var.guardrail_blocked_outputs_messaging) >= 1 && length(var.guardrail_blocked_outputs_messaging) <= 500
+    error_message = "guardrail_blocked_outputs_messaging must be 1-500 characters."
+  }
+}
+
+variable "guardrail_content_filters" {
+  description = "Content filters of the created guardrail: filter type (SEXUAL, VIOLENCE, HATE, INSULTS, MISCONDUCT, PROMPT_ATTACK) -> input and output strength (NONE, LOW, MEDIUM, HIGH). PROMPT_ATTACK filters input only (output NONE)."
+  type = map(object({
+    input_strength  = string
+    output_strength = string
+  }))
+  default = {
+    SEXUAL        = { input_strength = "HIGH", output_strength = "HIGH" }
+    VIOLENCE      = { input_strength = "MEDIUM", output_strength = "MEDIUM" }
+    HATE          = { input_strength = "HIGH", output_strength = "HIGH" }
+    INSULTS       = { input_strength = "MEDIUM", output_strength = "MEDIUM" }
+    MISCONDUCT    = { input_strength = "MEDIUM", output_strength = "MEDIUM" }
+    PROMPT_ATTACK = { input_strength = "MEDIUM", output_strength = "NONE" }
+  }
+
+  validation {
+    condition     = alltrue([for type in keys(var.guardrail_content_filters) : contains(["SEXUAL", "VIOLENCE", "HATE", "INSULTS", "MISCONDUCT", "PROMPT_ATTACK"], type)])
+    error_message = "guardrail_content_filters types must be SEXUAL, VIOLENCE, HATE, INSULTS, MISCONDUCT or PROMPT_ATTACK."
+  }
+
+  validation {
+    condition     = alltrue([for f in values(var.guardrail_content_filters) : contains(["NONE", "LOW", "MEDIUM", "HIGH"], f.input_strength) && contains(["NONE", "LOW", "MEDIUM", "HIGH"], f.output_strength)])
+    error_message = "guardrail_content_filters strengths must be NONE, LOW, MEDIUM or HIGH."
+  }
+
+  validation {
+    # API_GuardrailContentFilterConfig: the prompt attack filter applies to input only.
+    condition     = try(var.guardrail_content_filters["PROMPT_ATTACK"].output_strength, "NONE") == "NONE"
+    error_message = "The PROMPT_ATTACK filter's output_strength must be NONE (it filters input only)."
+  }
+
+  validation {
+    # CreateGuardrail needs at least one policy.
+    condition     = !var.guardrail_create || length(var.guardrail_content_filters) + length(var.guardrail_pii_entities) + length(var.guardrail_denied_topics) > 0
+    error_message = "A created guardrail needs at least one content filter, PII entity or denied topic."
+  }
+}
+
+variable "guardrail_pii_entities" {
+  description = "PII the created guardrail acts on: entity type (API_GuardrailPiiEntityConfig, e.g. EMAIL, PHONE, US_SOCIAL_SECURITY_NUMBER) -> BLOCK or ANONYMIZE. Empty: no sensitive information policy. A guardrail that masks has acted (GUARDRAIL_INTERVENED); when Converse then stops with guardrail_intervened, the job fails as a blocked one does: try masking on sample documents first."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition = alltrue([for type in keys(var.guardrail_pii_entities) : contains([
+      "ADDRESS", "AGE", "AWS_ACCESS_KEY", "AWS_SECRET_KEY", "CA_HEALTH_NUMBER", "CA_SOCIAL_INSURANCE_NUMBER",
+      "CREDIT_DEBIT_CARD_CVV", "CREDIT_DEBIT_CARD_EXPIRY", "CREDIT_DEBIT_CARD_NUMBER", "DRIVER_ID", "EMAIL",
+      "INTERNATIONAL_BANK_ACCOUNT_NUMBER", "IP_ADDRESS", "LICENSE_PLATE", "MAC_ADDRESS", "NAME", "PASSWORD", "PHONE",
+      "PIN", "SWIFT_CODE", "UK_NATIONAL_HEALTH_SERVICE_NUMBER", "UK_NATIONAL_INSURANCE_NUMBER",
+      "UK_UNIQUE_TAXPAYER_REFERENCE_NUMBER", "URL", "USERNAME", "US_BANK_ACCOUNT_NUMBER", "US_BANK_ROUTING_NUMBER",
+      "US_INDIVIDUAL_TAX_IDENTIFICATION_NUMBER", "US_PASSPORT_NUMBER", "US_SOCIAL_SECURITY_NUMBER",
+      "VEHICLE_IDENTIFICATION_NUMBER",
+    ], type)])
+    error_message = "guardrail_pii_entities keys must be Bedrock PII entity types (API_GuardrailPiiEntityConfig), e.g. EMAIL or US_SOCIAL_SECURITY_NUMBER."
+  }
+
+  validation {
+    condition     = alltrue([for action in values(var.guardrail_pii_entities) : contains(["BLOCK", "ANONYMIZE"], action)])
+    error_message = "guardrail_pii_entities actions must be BLOCK or ANONYMIZE."
+  }
+}
+
+variable "guardrail_denied_topics" {
+  description = "Denied topics of the created guardrail: name, definition and up to five example phrases each. Empty: no topic policy."
+  type = list(object({
+    name       = string
+    definition = string
+    examples   = optional(list(string), [])
+  }))
+  default = []
+
+  validation {
+    # API_GuardrailTopicConfig: name 1-100 characters of [0-9a-zA-Z-_ !?.].
+    condition     = alltrue([for t in var.guardrail_denied_topics : can(regex("^[0-9a-zA-Z_ !?.-]{1,100}$", t.name))]) && length(distinct([for t in var.guardrail_denied_topics : t.name])) == length(var.guardrail_denied_topics)
+    error_message = "Denied topic names must be unique, 1-100 letters, digits, spaces or -_!?. characters."
+  }
+
+  validation {
+    condition     = alltrue([for t in var.guardrail_denied_topics : length(t.definition) >= 1 && length(t.definition) <= 200])
+    error_message = "A denied topic's definition must be 1-200 characters."
+  }
+
+  validation {
+    condition     = alltrue([for t in var.guardrail_denied_topics : length(t.examples) <= 5 && alltrue([for e in t.examples : length(e) >= 1 && length(e) <= 100])])
+    error_message = "A denied topic takes at most 5 examples of 1-100 characters each."
+  }
+
+  validation {
+    condition     = length(var.guardrail_denied_topics) <= 30
+    error_message = "A guardrail takes at most 30 denied topics."
   }
 }

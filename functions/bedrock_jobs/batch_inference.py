@@ -106,10 +106,25 @@ def model_input(task: TaskDefinition, document: str, labels: list[str] | None, j
     """The Converse request body of a batch record: system, messages, inferenceConfig.
 
     The same prompt as a realtime call; ``modelId`` is the batch job's, and ``requestMetadata`` is not
-    part of a batch record (the record id leads back to the job instead).
+    part of a batch record (the record id leads back to the job instead). Never a ``guardrailConfig``:
+    see ``realtime_only_reason``.
     """
     request = build_converse_request(task, "batch", document, labels, job_id)
     return {k: v for k, v in request.items() if k not in ("modelId", "requestMetadata")}
+
+
+def realtime_only_reason(settings: Settings, task: TaskDefinition) -> str | None:
+    """Why a job of ``task`` must not go into a batch inference job, or ``None`` when it may.
+
+    A task with a guardrail: Bedrock batch inference takes no guardrail (CreateModelInvocationJob has
+    no guardrail parameter, and the guardrail documentation (UG "guardrails-use") lists only
+    InvokeModel/Converse, agents, knowledge bases and flows), so a batch record would reach the
+    model unguarded. Such jobs run realtime, where every Converse call carries the guardrail.
+    """
+    guardrail = settings.guardrail_for(task)
+    if guardrail is None:
+        return None
+    return f"task {task.name!r} has guardrail {guardrail.name}; batch inference applies no guardrail"
 
 
 def record_line(job_id: str, body: dict[str, Any]) -> bytes:

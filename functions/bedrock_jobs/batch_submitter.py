@@ -50,6 +50,7 @@ from bedrock_jobs.batch_inference import (
     list_jobs,
     model_input,
     read_submission,
+    realtime_only_reason,
     record_line,
     send_to_realtime,
     sendable_attributes,
@@ -105,6 +106,8 @@ class Summary:
     batch_jobs: list[str] = field(default_factory=list)
     records_submitted: int = 0
     fell_back: int = 0
+    # Jobs of a task with a guardrail: batch inference applies none, so they run realtime.
+    realtime_only: int = 0
     forwarded_invalid: int = 0
     already_handled: int = 0
     left_waiting: int = 0
@@ -211,6 +214,7 @@ class BatchSubmitter:
             item.job = job
         fresh: list[Waiting] = []
         resumes: dict[str, list[Waiting]] = defaultdict(list)
+        realtime_only: dict[str, list[Waiting]] = defaultdict(list)
         handled: list[Waiting] = []
         seen: set[str] = set()
         for item in valid:
@@ -225,6 +229,8 @@ class BatchSubmitter:
                 handled.append(item)
             elif status == PENDING and job.get("batch_submission"):
                 resumes[str(job["batch_submission"])].append(item)
+            elif reason := self._realtime_only(item):
+                realtime_only[reason].append(item)
             else:
                 fresh.append(item)
             seen.add(item.job_id)
@@ -232,7 +238,13 @@ class BatchSubmitter:
             logger.info("messages of jobs already handled deleted", extra={"count": len(handled)})
             self.summary.already_handled += len(handled)
             self._delete(handled)
+        for reason, items in realtime_only.items():
+            self._to_realtime(items, reason, never_batch=True)
         return fresh, resumes
+
+    def _realtime_only(self, item: Waiting) -> str | None:
+        assert item.message is not None
+        return realtime_only_reason(self.settings, self.settings.tasks[item.message.task])
 
     def _parse(self, item: Waiting) -> str | None:
         """Why the consumer would refuse this message, or ``None`` (the consumer's own checks)."""
@@ -457,8 +469,9 @@ class BatchSubmitter:
             )
             self._release(young, "too few records")
 
-    def _to_realtime(self, items: list[Waiting], reason: str) -> None:
-        """Send each message, as received, to the realtime queue, then record it on the job, then delete."""
+    def _to_realtime(self, items: list[Waiting], reason: str, *, never_batch: bool = False) -> None:
+        """Send each message, as received, to the realtime queue, then record it on the job, then delete.
+        ``never_batch``: jobs that could not run in batch at all (counted apart from fallbacks)."""
 
         def send(item: Waiting) -> None:
             send_to_realtime(self.settings, item.body, item.attributes, item.job_id)
@@ -466,7 +479,10 @@ class BatchSubmitter:
 
         self._map(send, items)
         self._delete(items)
-        self.summary.fell_back += len(items)
+        if never_batch:
+            self.summary.realtime_only += len(items)
+        else:
+            self.summary.fell_back += len(items)
         logger.info("batch jobs sent to the realtime queue", extra={"count": len(items), "reason": reason})
 
     def _forward_invalid(self, item: Waiting, reason: str) -> None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from bedrock_jobs.errors import ConfigurationError
-from bedrock_jobs.tasks import TaskDefinition, load_tasks
+from bedrock_jobs.tasks import Guardrail, TaskDefinition, load_tasks
 
 # Time a record needs besides the model call: DynamoDB claim/complete, S3 reads/writes, SNS publish.
 STORAGE_MARGIN_SECONDS = 3.0
@@ -90,6 +90,12 @@ class Settings:
     batch_max_wait_hours: float = 24.0
     batch_timeout_hours: int = 24
     batch_max_jobs_in_flight: int = 10
+    # The guardrail every Converse call carries unless its task names its own or "none" (GUARDRAIL_ID,
+    # GUARDRAIL_VERSION).
+    guardrail: Guardrail | None = None
+
+    def guardrail_for(self, task: TaskDefinition) -> Guardrail | None:
+        return task.guardrail(self.guardrail)
 
     @property
     def permitted_model_ids(self) -> frozenset[str]:
@@ -144,6 +150,7 @@ ENVIRONMENT_VARIABLES = (
     "ALLOWED_MODEL_IDS", "QUEUE_MAX_MESSAGE_BYTES", "JOB_ID_SECRET", "ARCHIVER_MAX_REQUEUES",
     "DEFAULT_MODE", "BATCH_QUEUE_URL", "BATCH_ROLE_ARN", "BATCH_BUCKET", "BATCH_MIN_RECORDS",
     "BATCH_MAX_RECORDS", "BATCH_MAX_WAIT_HOURS", "BATCH_TIMEOUT_HOURS", "BATCH_MAX_JOBS_IN_FLIGHT",
+    "GUARDRAIL_ID", "GUARDRAIL_VERSION",
 )  # fmt: skip
 
 #: Job modes (SPEC "Batch mode"): an on-demand Converse call, or a Bedrock batch inference job.
@@ -151,6 +158,16 @@ JOB_MODES = ("realtime", "batch")
 # Bedrock batch inference quotas (UG "batch-inference-data"): records per job, job timeout in hours.
 BATCH_RECORDS_QUOTA = 50_000
 BATCH_TIMEOUT_HOURS_RANGE = (24, 168)
+
+
+def _guardrail() -> Guardrail | None:
+    """GUARDRAIL_ID and GUARDRAIL_VERSION, both or neither (Converse needs the version with the id)."""
+    identifier, version = _str("GUARDRAIL_ID"), _str("GUARDRAIL_VERSION")
+    if identifier is None and version is None:
+        return None
+    if identifier is None or version is None:
+        raise ConfigurationError("GUARDRAIL_ID and GUARDRAIL_VERSION must be set together")
+    return Guardrail(identifier, version)
 
 
 def get_settings() -> Settings:
@@ -204,6 +221,7 @@ def _settings_for(_environment: tuple[str | None, ...]) -> Settings:
         batch_max_wait_hours=_float("BATCH_MAX_WAIT_HOURS", 24.0, minimum=0.0),
         batch_timeout_hours=_int("BATCH_TIMEOUT_HOURS", 24, minimum=1),
         batch_max_jobs_in_flight=_int("BATCH_MAX_JOBS_IN_FLIGHT", 10, minimum=1),
+        guardrail=_guardrail(),
     )
     if settings.default_task not in settings.tasks:
         raise ConfigurationError(f"DEFAULT_TASK {settings.default_task!r} is not a configured task")

@@ -35,6 +35,7 @@ from bedrock_jobs.messages import JobMessage, job_id_hint, parse_job_message, re
 from bedrock_jobs.model_client import ModelClient, ModelResult, build_converse_request
 from bedrock_jobs.notifications import publish_job_notice
 from bedrock_jobs.observability import (
+    emit_guardrail_intervention,
     emit_input_failure,
     emit_job_metrics,
     emit_systemic_error,
@@ -363,7 +364,9 @@ class JobProcessor:
         if not model_id:
             raise SystemicError("no model id: the message names none and MODEL_ID is not set")
         self._check_time_for_model_attempt(deadline)
-        request = build_converse_request(task, model_id, document, message.labels, message.job_id)
+        request = build_converse_request(
+            task, model_id, document, message.labels, message.job_id, self.settings.guardrail_for(task)
+        )
         progress.model_called = True
         result = self.model.converse(request, deadline=deadline)
         # Stored with the job by the complete write; saved on its own only if that write fails, so
@@ -432,6 +435,8 @@ class JobProcessor:
         # The input caused it: counted (an alarm watches the rate), archived, announced on the results
         # topic — but a burst of bad input must not become a page per job.
         emit_input_failure(task, kind)
+        if kind == "guardrail":
+            emit_guardrail_intervention(task, self._guardrail_name(task))
         if job_id:
             self._notify(
                 {
@@ -443,6 +448,11 @@ class JobProcessor:
                 }
             )
         return RecordOutcome(job_id, "failed")
+
+    def _guardrail_name(self, task_name: str) -> str | None:
+        task = self.settings.tasks.get(task_name)
+        guardrail = self.settings.guardrail_for(task) if task else None
+        return guardrail.name if guardrail else None
 
     def _release(self, job_id: str, token: str, reason: str, *, model_called: bool) -> None:
         try:

@@ -25,7 +25,7 @@ from botocore.exceptions import (
 )
 
 from bedrock_jobs.errors import ModelThrottledError, PermanentJobError, RetryableJobError, SystemicError
-from bedrock_jobs.tasks import TaskDefinition
+from bedrock_jobs.tasks import Guardrail, TaskDefinition
 
 # Bedrock is out of capacity for the account: retried with the long throttle backoff.
 THROTTLING_ERROR_CODES = frozenset(
@@ -111,7 +111,12 @@ class ModelResult:
 
 
 def build_converse_request(
-    task: TaskDefinition, model_id: str, document: str, labels: list[str] | None, job_id: str
+    task: TaskDefinition,
+    model_id: str,
+    document: str,
+    labels: list[str] | None,
+    job_id: str,
+    guardrail: Guardrail | None = None,
 ) -> dict[str, Any]:
     request: dict[str, Any] = {
         "modelId": model_id,
@@ -125,7 +130,22 @@ def build_converse_request(
     inference = task.inference_config_for(labels)
     if inference:
         request["inferenceConfig"] = inference
+    if guardrail is not None:
+        # UG "Use a guardrail with the Converse API": the guardrail evaluates the messages and the
+        # model's reply; an intervention comes back as stopReason guardrail_intervened.
+        request["guardrailConfig"] = guardrail.converse_config()
     return request
+
+
+def guardrail_stop_reason(request: dict[str, Any], stop_reason: str) -> str:
+    """The job's failure reason for a guardrail or content-filter stop: names the guardrail the request
+    carried (id and version, never the blocked text) so the operator knows which one to look at."""
+    config = request.get("guardrailConfig")
+    if not config:
+        return f"model stopped: {stop_reason}"
+    identifier = str(config.get("guardrailIdentifier", "")).rsplit("/", 1)[-1]
+    version = config.get("guardrailVersion")
+    return f"guardrail {identifier}:{version} intervened (model stopped: {stop_reason})"
 
 
 class ModelClient:
@@ -174,7 +194,8 @@ class ModelClient:
         latency_ms = int(response.get("metrics", {}).get("latencyMs") or (time.monotonic() - started) * 1000)
         stop_reason = response.get("stopReason", "")
         if stop_reason in PERMANENT_STOP_REASONS:
-            raise PermanentJobError(f"model stopped: {stop_reason}", kind="guardrail")
+            # The reply is the guardrail's blocked message, not an answer; asking again gives the same.
+            raise PermanentJobError(guardrail_stop_reason(request, stop_reason), kind="guardrail")
         content = response.get("output", {}).get("message", {}).get("content", [])
         text = "".join(block.get("text", "") for block in content if isinstance(block, dict))
         usage = response.get("usage", {})

@@ -184,3 +184,18 @@ def emit_input_failure(task: str | None, reason_kind: str) -> None:
         input_metrics.add_metric(name="JobsFailedOnInput", unit=MetricUnit.Count, value=1)
         input_metrics.add_metadata(key="task", value=(task or "unknown")[:128])
         input_metrics.flush_metrics()
+
+
+def emit_guardrail_intervention(task: str | None, guardrail: str | None) -> None:
+    """``GuardrailInterventions``: a guardrail (or the model's own content filter) stopped a job.
+
+    The job is also counted in ``JobsFailedOnInput`` (reason_kind ``guardrail``); this series is the
+    one to watch for the guardrail itself: a burst means an attack, or a filter set too strict. One
+    series (service only) so an alarm needs no dimension; the guardrail (``id:version``, ``none`` for a
+    model that stopped without one) and the task travel as properties. The blocked text never does.
+    """
+    interventions = EphemeralMetrics(namespace=NAMESPACE, service=SERVICE)
+    interventions.add_metric(name="GuardrailInterventions", unit=MetricUnit.Count, value=1)
+    interventions.add_metadata(key="task", value=(task or "unknown")[:128])
+    interventions.add_metadata(key="guardrail", value=(guardrail or "none")[:128])
+    interventions.flush_metrics()

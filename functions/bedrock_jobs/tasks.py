@@ -37,6 +37,16 @@ _BUILTIN_SECTIONS = frozenset({"document", "labels"})
 # A tag as a template writes it: ``<name>``, ``</name>`` or ``<name attr="…">``.
 _TEMPLATE_TAG = re.compile(r"</?([A-Za-z][\w.-]*)(?:\s[^<>]*)?>")
 
+# Converse GuardrailConfiguration patterns (API "API_runtime_GuardrailConfiguration"): an id or a
+# guardrail ARN, and a numbered version or DRAFT. Checked here so a typo fails at configuration time
+# instead of failing every job with a ValidationException.
+GUARDRAIL_ID_PATTERN = re.compile(
+    r"^(([a-z0-9]+)|(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:guardrail/[a-z0-9]+))$"
+)
+GUARDRAIL_VERSION_PATTERN = re.compile(r"^(([1-9][0-9]{0,7})|(DRAFT))$")
+#: A task's ``guardrail_id`` that turns the deployment's default guardrail off for that task.
+NO_GUARDRAIL = "none"
+
 MAX_LABELS = 100
 MAX_LABEL_CHARS = 100
 # Room beyond the longest label's bytes for what models add around it (quotes, a period, spaces).
@@ -88,6 +98,33 @@ def _section_pattern(template: str) -> re.Pattern[str]:
 
 
 @dataclass(frozen=True)
+class Guardrail:
+    """The Bedrock guardrail a Converse call names (its ``guardrailConfig``)."""
+
+    identifier: str
+    version: str
+
+    def __post_init__(self) -> None:
+        if len(self.identifier) > 2048 or not GUARDRAIL_ID_PATTERN.match(self.identifier):
+            raise ConfigurationError(
+                f"guardrail id {self.identifier[:80]!r} is not a guardrail id or guardrail ARN"
+            )
+        if not GUARDRAIL_VERSION_PATTERN.match(self.version):
+            raise ConfigurationError(
+                f"guardrail version {self.version[:20]!r} must be DRAFT or a version number"
+            )
+
+    @property
+    def name(self) -> str:
+        """How reasons and metrics name it: the id (the last part of an ARN) and the version."""
+        return f"{self.identifier.rsplit('/', 1)[-1]}:{self.version}"
+
+    def converse_config(self) -> dict[str, str]:
+        # trace stays off: a trace echoes the matched input (PII, blocked words) back in the response.
+        return {"guardrailIdentifier": self.identifier, "guardrailVersion": self.version, "trace": "disabled"}
+
+
+@dataclass(frozen=True)
 class TaskDefinition:
     name: str
     system_prompt: str
@@ -95,6 +132,17 @@ class TaskDefinition:
     inference_config: dict[str, Any] = field(default_factory=dict)
     model_id: str | None = None
     requires_labels: bool = False
+    # The task's own guardrail, or NO_GUARDRAIL; None means the deployment's default (GUARDRAIL_ID).
+    guardrail_id: str | None = None
+    guardrail_version: str | None = None
+
+    def guardrail(self, default: Guardrail | None) -> Guardrail | None:
+        """The guardrail this task's Converse calls carry: its own, none, or the deployment's."""
+        if self.guardrail_id == NO_GUARDRAIL:
+            return None
+        if self.guardrail_id:
+            return Guardrail(self.guardrail_id, self.guardrail_version or "")
+        return default
 
     def render_user_prompt(self, document: str, labels: list[str] | None) -> str:
         # str.format only parses the template; braces inside the document are inserted verbatim.
@@ -201,6 +249,21 @@ def _task_from_config(name: str, raw: Mapping[str, Any]) -> TaskDefinition:
     if unknown:
         raise ConfigurationError(f"task {name!r}: unknown inference_config keys {sorted(unknown)}")
     requires_labels = raw.get("requires_labels")
+    guardrail_id = raw.get("guardrail_id") or (base.guardrail_id if base else None)
+    guardrail_version = raw.get("guardrail_version") or (base.guardrail_version if base else None)
+    if guardrail_id == NO_GUARDRAIL and guardrail_version:
+        raise ConfigurationError(f"task {name!r}: guardrail_id 'none' takes no guardrail_version")
+    if guardrail_version and not guardrail_id:
+        raise ConfigurationError(f"task {name!r}: guardrail_version needs a guardrail_id")
+    if guardrail_id and guardrail_id != NO_GUARDRAIL:
+        if not guardrail_version:
+            raise ConfigurationError(
+                f"task {name!r}: guardrail_id needs a guardrail_version (DRAFT or a number)"
+            )
+        try:
+            Guardrail(guardrail_id, guardrail_version)
+        except ConfigurationError as exc:
+            raise ConfigurationError(f"task {name!r}: {exc}") from exc
     return TaskDefinition(
         name=name,
         system_prompt=system_prompt,
@@ -208,6 +271,8 @@ def _task_from_config(name: str, raw: Mapping[str, Any]) -> TaskDefinition:
         inference_config=inference,
         model_id=raw.get("model_id") or (base.model_id if base else None),
         requires_labels=bool(base.requires_labels if (base and requires_labels is None) else requires_labels),
+        guardrail_id=guardrail_id,
+        guardrail_version=guardrail_version,
     )
 
 

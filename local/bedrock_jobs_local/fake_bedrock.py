@@ -12,6 +12,12 @@ Faults are injected three ways, all optional:
 - rates (``throttle_rate``, ``error_rate``, ``timeout_rate``) drawn from a seeded RNG;
 - documents containing ``poison_marker`` (always a 500) or ``invalid_marker`` (always a 400).
 
+A request carrying a ``guardrailConfig`` is checked as the Converse API checks it (both fields, their
+patterns, ``trace``'s values; a 400 ``ValidationException`` otherwise); when its document contains
+``guardrail_marker`` the guardrail intervenes: stop reason ``guardrail_intervened`` and the guardrail's
+blocked message as the reply, the shape Converse answers with (UG "Use a guardrail with the Converse
+API"). Without a ``guardrailConfig`` the marker does nothing, as no guardrail would see it.
+
 A classify document containing ``off_label_marker`` gets a reply that is none of the labels, as a real
 model sometimes gives. With ``honour_max_tokens`` a reply longer than ``inferenceConfig.maxTokens``
 (at the fake's four characters per token) is cut there with stop reason ``max_tokens``, as Bedrock does.
@@ -67,6 +73,35 @@ _WORD = re.compile(r"[a-z0-9]+")
 # Enough to inspect a test's prompt; bounded so thousands of recorded calls stay small.
 PROMPT_LOG_CHARS = 4000
 OFF_LABEL_REPLY = "None of the given labels fits this document."
+#: What the fake's guardrail answers with (a real one answers with its blocked_input_messaging).
+GUARDRAIL_BLOCKED_MESSAGE = "Sorry, the model cannot answer this."
+# API_runtime_GuardrailConfiguration: identifier (id or guardrail ARN, ≤ 2048), version, trace.
+_GUARDRAIL_ID = re.compile(
+    r"(([a-z0-9]+)|(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:guardrail/[a-z0-9]+))"
+)
+_GUARDRAIL_VERSION = re.compile(r"(([1-9][0-9]{0,7})|(DRAFT))")
+_GUARDRAIL_TRACE = frozenset({"enabled", "disabled", "enabled_full"})
+
+
+def guardrail_config_error(config: Any) -> str | None:
+    """Why Converse would refuse this ``guardrailConfig`` (a ValidationException message), or None."""
+    if not isinstance(config, dict):
+        return "guardrailConfig must be an object"
+    unknown = set(config) - {"guardrailIdentifier", "guardrailVersion", "trace"}
+    if unknown:
+        return f"guardrailConfig has unknown fields {sorted(unknown)}"
+    identifier, version = config.get("guardrailIdentifier"), config.get("guardrailVersion")
+    if not isinstance(identifier, str) or not identifier:
+        return "guardrailConfig.guardrailIdentifier is required"
+    if len(identifier) > 2048 or not _GUARDRAIL_ID.fullmatch(identifier):
+        return "guardrailConfig.guardrailIdentifier does not match the guardrail id or ARN pattern"
+    if not isinstance(version, str) or not version:
+        return "guardrailConfig.guardrailVersion is required with a guardrailIdentifier"
+    if not _GUARDRAIL_VERSION.fullmatch(version):
+        return "guardrailConfig.guardrailVersion must be DRAFT or a version number"
+    if "trace" in config and config["trace"] not in _GUARDRAIL_TRACE:
+        return f"guardrailConfig.trace must be one of {sorted(_GUARDRAIL_TRACE)}"
+    return None
 
 
 @dataclass(frozen=True)
@@ -97,6 +132,7 @@ class FakeBedrockConfig:
     poison_marker: str = "POISON"
     invalid_marker: str = "INVALID-INPUT"
     off_label_marker: str = "OFF-LABEL"
+    guardrail_marker: str = "GUARDRAIL-BLOCK"
     honour_max_tokens: bool = False
     # Longest summary the fake writes; raise it to get results of any size.
     summary_chars: int = 280
@@ -219,11 +255,13 @@ class FakeBedrock:
             return [c for c in self.calls if c.job_id == job_id]
 
     # -- request handling ------------------------------------------------------------------------
-    def _choose_outcome(self, document: str) -> str:
+    def _choose_outcome(self, document: str, guarded: bool = False) -> str:
         with self._lock:
             if self._script:
                 return self._script.popleft()
             draw = self._rng.random()
+        if guarded and self.config.guardrail_marker and self.config.guardrail_marker in document:
+            return "guardrail"
         if self.config.poison_marker and self.config.poison_marker in document:
             return "error"
         if self.config.invalid_marker and self.config.invalid_marker in document:
@@ -279,7 +317,13 @@ class FakeBedrock:
         metadata: dict[str, Any],
     ) -> None:
         job_id, task = metadata.get("job_id"), metadata.get("task")
-        outcome = self._choose_outcome(document)
+        if "guardrailConfig" in body:
+            problem = guardrail_config_error(body["guardrailConfig"])
+            if problem:
+                self._record(model_id, job_id, task, "validation", 400, document, prompt)
+                self._send(request, 400, {"message": problem}, "ValidationException")
+                return
+        outcome = self._choose_outcome(document, guarded="guardrailConfig" in body)
         labels_match = _LABELS.search(prompt)
         labels = [x.strip() for x in (labels_match.group(1) if labels_match else "").split(",")]
         labels = [x for x in labels if x]
@@ -302,7 +346,7 @@ class FakeBedrock:
             self._send(request, status, {"message": message}, error_type)
             return
         if outcome == "guardrail":
-            text, stop_reason = "Sorry, the model cannot answer this.", "guardrail_intervened"
+            text, stop_reason = GUARDRAIL_BLOCKED_MESSAGE, "guardrail_intervened"
         else:
             if labels_match or task == "classify":
                 off_label = self.config.off_label_marker and self.config.off_label_marker in document

@@ -82,6 +82,7 @@ class Pipeline:
         log_path: str = os.devnull,
         function_setup: Mapping[str, tuple[str, ...]] | None = None,
         batch: BatchPathConfig | None = None,
+        function_environment: Mapping[str, str] | None = None,
     ) -> None:
         if batch is not None and bedrock:
             # Bedrock's batch jobs read and write real S3; the run's buckets live in the embedded AWS.
@@ -104,6 +105,8 @@ class Pipeline:
         self.consumer: ProcessLambdaFunction | None = None
         self.archiver: ProcessLambdaFunction | None = None
         self.batch_config = batch
+        # Module settings beyond the defaults (a guardrail, say), as terraform would set them.
+        self.extra_environment = dict(function_environment or {})
         self.batch: BatchPath | None = None
         self.batch_queue_url: str | None = None
         self.batch_dlq_url: str | None = None
@@ -291,6 +294,7 @@ class Pipeline:
             "RESULTS_TOPIC_ARN": r.results_topic_arn,
             "MODEL_ID": self.model_id,
             **self._batch_environment(),
+            **self.extra_environment,
             "POWERTOOLS_SERVICE_NAME": "bedrock-jobs",
             "POWERTOOLS_METRICS_NAMESPACE": "bedrock-jobs",
             "POWERTOOLS_LOG_LEVEL": "INFO",

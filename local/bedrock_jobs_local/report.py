@@ -95,7 +95,7 @@ def job_latency(record: dict[str, Any]) -> float | None:
 
 # Expected failures caused by the job's own input: failed and archived by the consumer, counted in
 # JobsFailedOnInput (alarmed), never paged one by one.
-INPUT_CAUSED = frozenset({"invalid"})
+INPUT_CAUSED = frozenset({"invalid", "guardrail"})
 
 
 def needs_page(archived: dict[str, Any]) -> bool:
@@ -385,7 +385,8 @@ def summary_table(report: dict[str, Any], outputs: dict[str, str]) -> str:
         (
             "model",
             f"{model}"
-            + (f" · faults {'on' if mode.get('faults') else 'off'}" if mode.get("local_model") else ""),
+            + (f" · faults {'on' if mode.get('faults') else 'off'}" if mode.get("local_model") else "")
+            + (f" · guardrail {mode['guardrail']}" if mode.get("guardrail") else ""),
         ),
         (
             "time scale",

@@ -50,6 +50,8 @@ from .serve import SERVE_OUTPUTS_NAME, serve
 from .settings import LocalSettings
 
 DEFAULT_TIME_SCALE_LOCAL = 10.0
+#: The guardrail a local run deploys with (guardrail_id / guardrail_version of the module).
+LOCAL_GUARDRAIL = ("localguardrail1", "1")
 JOB_MODES = ("realtime", "batch", "mixed")
 OUTPUT_FILES = (
     "run-report.json",
@@ -191,6 +193,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="Terraform module whose variables.tf supplies the defaults (default: this repository)",
     )
     parser.add_argument(
+        "--guardrail",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help=f"deploy with a guardrail (GUARDRAIL_ID {LOCAL_GUARDRAIL[0]}, version {LOCAL_GUARDRAIL[1]}) "
+        "that the local model applies: a document containing GUARDRAIL-BLOCK is blocked (default: on for "
+        "realtime runs on the local model; batch inference applies no guardrail, so jobs of a guarded "
+        "task never run in batch)",
+    )
+    parser.add_argument(
         "--serve",
         action="store_true",
         help=f"after the run, keep the embedded AWS and the functions running (Ctrl-C stops) and write "
@@ -206,6 +217,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.faults is None:
         # A plan run measures the plan, so by default it adds no failures the plan did not budget for.
         args.faults = args.plan is None
+    if args.guardrail is None:
+        args.guardrail = not args.bedrock and args.mode == "realtime"
+    if args.guardrail and args.bedrock:
+        parser.error("--guardrail is the local model's guardrail; with --bedrock, attach yours in the module")
     if args.plan is not None and (args.bedrock or args.mode != "realtime"):
         parser.error("--plan runs on the local model in realtime mode (no --bedrock, no --mode batch/mixed)")
     if args.jobs is not None and args.jobs < 1:
@@ -313,9 +328,10 @@ def _batch_config(
 
 
 def _expected_failures(
-    jobs: list[dict[str, Any]], fake: FakeBedrockConfig, local_model: bool
+    jobs: list[dict[str, Any]], fake: FakeBedrockConfig, local_model: bool, guarded: bool = False
 ) -> dict[int, str]:
-    """Jobs the local model can never answer: they must end failed, archived and paged."""
+    """Jobs the local model can never answer (failed, archived, the poison paged), and with the local
+    guardrail, realtime jobs it blocks (failed and archived, counted as input failures, not paged)."""
     if not local_model:
         return {}
     expected: dict[int, str] = {}
@@ -325,6 +341,8 @@ def _expected_failures(
             expected[index] = "poison"
         elif fake.invalid_marker and fake.invalid_marker in document:
             expected[index] = "invalid"
+        elif guarded and fake.guardrail_marker and fake.guardrail_marker in document:
+            expected[index] = "guardrail"
     return expected
 
 
@@ -482,7 +500,7 @@ def run(
         settings = LocalSettings.for_plan(defaults, time_scale)
     else:
         settings = LocalSettings(defaults, time_scale=time_scale, local_model=local_model)
-    expected = _expected_failures(jobs, fake, local_model)
+    expected = _expected_failures(jobs, fake, local_model, guarded=args.guardrail)
     batch_config = _batch_config(args, settings, jobs, fake)
 
     output: Path = args.output
@@ -519,6 +537,11 @@ def run(
         aws_mode=args.aws_server,
         log_path=str(log_path),
         batch=batch_config,
+        function_environment=(
+            {"GUARDRAIL_ID": LOCAL_GUARDRAIL[0], "GUARDRAIL_VERSION": LOCAL_GUARDRAIL[1]}
+            if args.guardrail
+            else {}
+        ),
     )
     timed_out = False
     try:
@@ -597,6 +620,7 @@ def run(
                 if local_model
                 else None,
                 "job_mode": args.mode,
+                "guardrail": "/".join(LOCAL_GUARDRAIL) if args.guardrail else None,
                 "aws": f"moto {_moto_version()} ({args.aws_server})",
                 "region": args.region,
                 "python": sys.version.split()[0],

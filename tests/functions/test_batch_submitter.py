@@ -41,13 +41,15 @@ class BatchHarness:
     events: list[dict[str, Any]] = field(default_factory=list)
 
     # -- submitting jobs -------------------------------------------------------------------------
-    def post(self, count: int, *, start: int = 0, marker_every: int = 0, **fields: Any) -> list[str]:
-        """``count`` batch jobs through POST /jobs; every ``marker_every``-th document makes the fake
-        answer its record with an error."""
+    def post(
+        self, count: int, *, start: int = 0, marker_every: int = 0, extra: str = "", **fields: Any
+    ) -> list[str]:
+        """``count`` batch jobs through POST /jobs, ``extra`` added to each document; every
+        ``marker_every``-th document makes the fake answer its record with an error."""
         job_ids = []
         for n in range(start, start + count):
-            extra = "BATCH-RECORD-ERROR" if marker_every and n % marker_every == 0 else ""
-            body = {"task": "summarize", "document": document(n, extra), "mode": "batch", **fields}
+            marker = "BATCH-RECORD-ERROR" if marker_every and n % marker_every == 0 else extra
+            body = {"task": "summarize", "document": document(n, marker), "mode": "batch", **fields}
             status, answer = parse_response(producer.handler(post_jobs(body), FakeLambdaContext(10)))
             assert (status, answer["status"]) == (202, "pending"), answer
             job_ids.append(answer["job_id"])
@@ -371,3 +373,30 @@ def test_a_run_that_fails_before_its_manifest_is_written_starts_afresh(batch, aw
     assert create["clientRequestToken"] != abandoned and summary["records_submitted"] == 100
     assert {j["batch_submission"] for j in batch.jobs().values()} == {create["clientRequestToken"]}
     assert {j["status"] for j in batch.jobs().values()} == {"processing"} and batch.waiting() == []
+
+
+def test_jobs_of_a_guarded_task_run_realtime_because_batch_inference_applies_no_guardrail(
+    batch, monkeypatch, fake_bedrock
+):
+    # The deployment's guardrail covers summarize; classify has it turned off.
+    tasks = {"classify": {"guardrail_id": "none"}}
+    set_env(monkeypatch, GUARDRAIL_ID="abc123guard", GUARDRAIL_VERSION="3", TASKS_CONFIG=json.dumps(tasks))
+    guarded = batch.post(3, extra="GUARDRAIL-BLOCK")
+    free = batch.post(100, start=3, task="classify", labels=["finance", "sport"])
+
+    summary = batch.submit()
+
+    [create] = batch.creates()  # only the unguarded jobs reach a batch job
+    assert summary["records_submitted"] == 100 and summary["realtime_only"] == 3
+    jobs = batch.jobs()
+    assert {jobs[j]["status"] for j in free} == {"processing"}
+    for job_id in guarded:
+        assert (jobs[job_id]["status"], jobs[job_id]["mode"]) == ("pending", "realtime")
+        assert "no guardrail" in jobs[job_id]["batch_fallback_reason"]
+    assert sorted(json.loads(m["Body"])["job_id"] for m in batch.realtime_messages()) == sorted(guarded)
+
+    batch.drain_realtime()  # the consumer applies the guardrail, which blocks these documents
+    jobs = batch.jobs()
+    assert {jobs[j]["status"] for j in guarded} == {"failed"}
+    assert all("guardrail abc123guard:3 intervened" in jobs[j]["error"] for j in guarded)
+    assert create["modelInvocationType"] == "Converse"

@@ -106,8 +106,12 @@ run "jobs_table" {
     error_message = "The jobs table is keyed by job_id, on demand."
   }
   assert {
-    condition     = one(aws_dynamodb_table.jobs.attribute).name == "job_id" && one(aws_dynamodb_table.jobs.attribute).type == "S"
-    error_message = "job_id is a string."
+    condition     = { for a in aws_dynamodb_table.jobs.attribute : a.name => a.type } == { job_id = "S", failed_day = "S", failed_at = "S" }
+    error_message = "job_id is a string, and so are the keys of the index of failures."
+  }
+  assert {
+    condition     = one(aws_dynamodb_table.jobs.global_secondary_index).name == "failed-by-day" && one(aws_dynamodb_table.jobs.global_secondary_index).hash_key == "failed_day" && one(aws_dynamodb_table.jobs.global_secondary_index).range_key == "failed_at"
+    error_message = "The sparse index of failed jobs is keyed by day and time of failure."
   }
   assert {
     condition     = aws_dynamodb_table.jobs.server_side_encryption[0].enabled == true
