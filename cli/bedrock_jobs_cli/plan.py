@@ -508,34 +508,27 @@ def render_text(plan: Plan) -> str:
 # -- command --------------------------------------------------------------------------------------
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
+def _numeric_argument(kind: type[int] | type[float], *, allow_zero: bool = False) -> Any:
+    """An argparse type: a whole number (``int``) or a finite number (``float``), above 0 (or ≥ 0)."""
+    noun = "a whole number" if kind is int else "a number"
+
+    def parse(text: str) -> int | float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {noun}, got {text!r}") from None
+        if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
+            raise argparse.ArgumentTypeError(
+                f"must be {'0 or more' if allow_zero else 'above 0'}, got {text}"
+            )
+        return value
+
+    return parse
 
 
-def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must not be negative, got {value}")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"must be above 0, got {text}")
-    return value
+_positive_int = _numeric_argument(int)
+_non_negative_int = _numeric_argument(int, allow_zero=True)
+_positive_float = _numeric_argument(float)
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:

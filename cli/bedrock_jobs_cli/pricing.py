@@ -13,13 +13,13 @@ Inference profile ids (``us.…``, ``global.…``) and ARNs are priced as the mo
 
 from __future__ import annotations
 
-import json
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from .overrides import read_override
 
 PRICES_ENV = "BEDROCK_JOBS_PRICES"
 PRICE_FIELDS = (
@@ -98,17 +98,12 @@ def base_model_id(model_id: str) -> str:
 def load_prices(path: str | Path | None = None) -> dict[str, ModelPrice]:
     """The default table, with the entries of ``path`` (or ``$BEDROCK_JOBS_PRICES``) on top."""
     prices = dict(DEFAULT_PRICES)
-    source = path or os.environ.get(PRICES_ENV)
-    if not source:
+    override = read_override(path, PRICES_ENV, PricingError, "prices by model id")
+    if override is None:
         return prices
-    try:
-        document = json.loads(Path(source).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise PricingError(f"cannot read prices from {source}: {exc}") from exc
-    if not isinstance(document, Mapping):
-        raise PricingError(f"{source}: expected a JSON object of model id -> prices")
+    source, document = override
     for model_id, entry in document.items():
-        prices[base_model_id(model_id)] = _parse_entry(str(source), model_id, entry)
+        prices[base_model_id(model_id)] = _parse_entry(source, model_id, entry)
     return prices
 
 

@@ -32,13 +32,12 @@ rate for Anthropic Claude 4 models"); billing counts them once.
 
 from __future__ import annotations
 
-import json
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from .overrides import read_override
 from .pricing import base_model_id
 
 QUOTAS_ENV = "BEDROCK_JOBS_QUOTAS"
@@ -268,15 +267,10 @@ def scope_of(model_id: str) -> str:
 def load_quotas(path: str | Path | None = None) -> QuotaTable:
     """The default table with the entries of ``path`` (or ``$BEDROCK_JOBS_QUOTAS``) on top."""
     table = QuotaTable()
-    source = path or os.environ.get(QUOTAS_ENV)
-    if not source:
+    override = read_override(path, QUOTAS_ENV, QuotaError, "quotas")
+    if override is None:
         return table
-    try:
-        document = json.loads(Path(source).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise QuotaError(f"cannot read quotas from {source}: {exc}") from exc
-    if not isinstance(document, Mapping):
-        raise QuotaError(f"{source}: expected a JSON object")
+    source, document = override
     unknown = set(document) - {"models", "lambda_concurrent_executions", "batch"}
     if unknown:
         raise QuotaError(f"{source}: unknown keys {sorted(unknown)}")
