@@ -56,7 +56,6 @@ locals {
   batch_environment = var.batch_enabled ? merge(
     local.powertools_environment,
     {
-      JOBS_TABLE                    = aws_dynamodb_table.jobs.name
       QUEUE_URL                     = module.queue.queue_url
       BATCH_QUEUE_URL               = module.batch_queue[0].queue_url
       BATCH_ROLE_ARN                = aws_iam_role.batch_bedrock[0].arn
@@ -66,27 +65,12 @@ locals {
       BATCH_MAX_WAIT_HOURS          = tostring(var.batch_max_wait_hours)
       BATCH_TIMEOUT_HOURS           = tostring(var.batch_timeout_hours)
       BATCH_MAX_JOBS_IN_FLIGHT      = tostring(var.batch_max_jobs_in_flight)
-      PAYLOAD_BUCKET                = module.payload_bucket.bucket_id
-      MODEL_ID                      = var.model_id
-      ALLOWED_MODEL_IDS             = join(",", var.allowed_model_ids)
-      TASKS_CONFIG                  = local.tasks_config
-      DEFAULT_TASK                  = var.consumer_default_task
-      INLINE_RESULT_MAX_BYTES       = tostring(var.consumer_inline_result_max_bytes)
-      MAX_DOCUMENT_BYTES            = tostring(var.producer_max_document_bytes)
       QUEUE_MAX_MESSAGE_BYTES       = tostring(var.queue_max_message_size)
-      JOB_TTL_DAYS                  = tostring(var.jobs_table_ttl_days)
       FIFO_DEFAULT_MESSAGE_GROUP_ID = var.producer_fifo_default_message_group_id
-      # Read by the consumer's modules the batch functions share (job_processor): the consumer's values.
-      ARCHIVE_BUCKET                     = local.archive_bucket_id
-      JOB_LEASE_SECONDS                  = tostring(local.job_lease_seconds)
-      BEDROCK_CONNECT_TIMEOUT_SECONDS    = tostring(var.consumer_bedrock_connect_timeout_seconds)
-      BEDROCK_READ_TIMEOUT_SECONDS       = tostring(var.consumer_bedrock_read_timeout_seconds)
-      BEDROCK_MAX_ATTEMPTS               = tostring(var.consumer_bedrock_max_attempts)
-      RETRY_BASE_DELAY_SECONDS           = tostring(var.consumer_retry_base_delay_seconds)
-      RETRY_MAX_DELAY_SECONDS            = tostring(var.consumer_retry_max_delay_seconds)
-      RETRY_THROTTLED_BASE_DELAY_SECONDS = tostring(var.consumer_retry_throttled_base_delay_seconds)
     },
-    var.results_topic_enabled ? { RESULTS_TOPIC_ARN = local.results_topic_arn } : {},
+    # The consumer's rules: the collector completes jobs as the consumer does, and the submitter refuses
+    # what the consumer would refuse and keeps guarded tasks out of batch jobs.
+    local.job_processing_environment,
   ) : {}
 
   batch_kms_statements = length(local.data_kms_key_arns) > 0 ? [

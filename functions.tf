@@ -53,6 +53,33 @@ locals {
     ] : []
   }
 
+  # How jobs are judged and completed, read the same way by the consumer and the batch functions (they
+  # share job_processor): models, tasks, guardrails, result storage and the consumer's retry settings.
+  job_processing_environment = merge(
+    {
+      JOBS_TABLE                         = aws_dynamodb_table.jobs.name
+      PAYLOAD_BUCKET                     = module.payload_bucket.bucket_id
+      ARCHIVE_BUCKET                     = local.archive_bucket_id
+      MODEL_ID                           = var.model_id
+      ALLOWED_MODEL_IDS                  = join(",", var.allowed_model_ids)
+      TASKS_CONFIG                       = local.tasks_config
+      DEFAULT_TASK                       = var.consumer_default_task
+      INLINE_RESULT_MAX_BYTES            = tostring(var.consumer_inline_result_max_bytes)
+      MAX_DOCUMENT_BYTES                 = tostring(var.producer_max_document_bytes)
+      JOB_LEASE_SECONDS                  = tostring(local.job_lease_seconds)
+      JOB_TTL_DAYS                       = tostring(var.jobs_table_ttl_days)
+      BEDROCK_CONNECT_TIMEOUT_SECONDS    = tostring(var.consumer_bedrock_connect_timeout_seconds)
+      BEDROCK_READ_TIMEOUT_SECONDS       = tostring(var.consumer_bedrock_read_timeout_seconds)
+      BEDROCK_MAX_ATTEMPTS               = tostring(var.consumer_bedrock_max_attempts)
+      RETRY_BASE_DELAY_SECONDS           = tostring(var.consumer_retry_base_delay_seconds)
+      RETRY_MAX_DELAY_SECONDS            = tostring(var.consumer_retry_max_delay_seconds)
+      RETRY_THROTTLED_BASE_DELAY_SECONDS = tostring(var.consumer_retry_throttled_base_delay_seconds)
+    },
+    var.results_topic_enabled ? { RESULTS_TOPIC_ARN = local.results_topic_arn } : {},
+    # The default guardrail (guardrails.tf); tasks' own guardrails are in TASKS_CONFIG.
+    local.guardrail_environment,
+  )
+
   # Shared arguments of the three functions.
   function_defaults = {
     runtime                   = var.lambda_runtime
@@ -375,30 +402,11 @@ module "consumer" {
   environment_variables = merge(
     local.powertools_environment,
     {
-      JOBS_TABLE                         = aws_dynamodb_table.jobs.name
-      QUEUE_URL                          = module.queue.queue_url
-      PAYLOAD_BUCKET                     = module.payload_bucket.bucket_id
-      ARCHIVE_BUCKET                     = local.archive_bucket_id
-      ALERTS_TOPIC_ARN                   = module.alarms.topic_arn
-      MODEL_ID                           = var.model_id
-      ALLOWED_MODEL_IDS                  = join(",", var.allowed_model_ids)
-      TASKS_CONFIG                       = local.tasks_config
-      DEFAULT_TASK                       = var.consumer_default_task
-      INLINE_RESULT_MAX_BYTES            = tostring(var.consumer_inline_result_max_bytes)
-      MAX_DOCUMENT_BYTES                 = tostring(var.producer_max_document_bytes)
-      JOB_LEASE_SECONDS                  = tostring(local.job_lease_seconds)
-      JOB_TTL_DAYS                       = tostring(var.jobs_table_ttl_days)
-      MAX_CONCURRENT_RECORDS             = tostring(var.consumer_max_concurrent_records)
-      BEDROCK_CONNECT_TIMEOUT_SECONDS    = tostring(var.consumer_bedrock_connect_timeout_seconds)
-      BEDROCK_READ_TIMEOUT_SECONDS       = tostring(var.consumer_bedrock_read_timeout_seconds)
-      BEDROCK_MAX_ATTEMPTS               = tostring(var.consumer_bedrock_max_attempts)
-      RETRY_BASE_DELAY_SECONDS           = tostring(var.consumer_retry_base_delay_seconds)
-      RETRY_MAX_DELAY_SECONDS            = tostring(var.consumer_retry_max_delay_seconds)
-      RETRY_THROTTLED_BASE_DELAY_SECONDS = tostring(var.consumer_retry_throttled_base_delay_seconds)
+      QUEUE_URL              = module.queue.queue_url
+      ALERTS_TOPIC_ARN       = module.alarms.topic_arn
+      MAX_CONCURRENT_RECORDS = tostring(var.consumer_max_concurrent_records)
     },
-    var.results_topic_enabled ? { RESULTS_TOPIC_ARN = local.results_topic_arn } : {},
-    # The default guardrail (guardrails.tf); tasks' own guardrails are in TASKS_CONFIG.
-    local.guardrail_environment,
+    local.job_processing_environment,
     var.consumer_environment_variables,
   )
 

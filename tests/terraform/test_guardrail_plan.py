@@ -56,6 +56,7 @@ module "bedrock_jobs" {{
 
   guardrail_id      = "abc123def456"
   guardrail_version = "4"
+  batch_enabled     = true
 
   tasks = {{
     legal = {{
@@ -149,6 +150,13 @@ def test_existing_guardrail_is_applied_by_id_and_granted_by_arn(workspace: Works
         "2",
     )
     assert tasks["classify"]["guardrail_id"] == "none"
+    # The batch submitter reads the same guardrail settings, to keep guarded jobs out of batch jobs
+    # (batch inference applies no guardrail).
+    functions = state_resources(state, "aws_lambda_function")
+    submitter = functions["module.bedrock_jobs.module.batch_submitter[0].aws_lambda_function.this"]
+    batch_env = submitter["environment"][0]["variables"]
+    assert (batch_env["GUARDRAIL_ID"], batch_env["GUARDRAIL_VERSION"]) == ("abc123def456", "4")
+    assert batch_env["TASKS_CONFIG"] == env["TASKS_CONFIG"]
     # Exactly the two guardrails in use: the default (an id, so this account and region) and the task's ARN.
     grant = consumer_statements(state)["ApplyGuardrails"]
     assert grant["Effect"] == "Allow" and as_list(grant["Action"]) == ["bedrock:ApplyGuardrail"]
