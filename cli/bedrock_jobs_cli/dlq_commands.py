@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from .errors import CliError
-from .job_commands import _table, duration, get_job
+from .job_commands import _table, duration, get_job, job_store
 from .stack import Stack, load_stack
 
 if TYPE_CHECKING:
@@ -321,7 +321,6 @@ def sqs_message_attributes(lambda_attributes: dict[str, Any]) -> dict[str, Any]:
 
 
 def archive_replay(args: argparse.Namespace, cli: Cli) -> int:
-    from bedrock_jobs.job_store import JobStore
     from bedrock_jobs.messages import job_id_hint
 
     stack = load_stack(args)
@@ -344,10 +343,9 @@ def archive_replay(args: argparse.Namespace, cli: Cli) -> int:
     if args.dry_run:
         cli.emit({**plan, "dry_run": True}, f"would put job {job_id} back to pending and resend its message")
         return 0
-    if job_id and status == "failed":
-        store = JobStore(stack.require("jobs_table_name"), dynamodb=stack.client("dynamodb"))
-        if not store.reopen_failed(job_id, f"replayed from {archived['key']}"):
-            raise CliError(f"job {job_id} changed while replaying; look again with `bedrock-jobs status`")
+    reason = f"replayed from {archived['key']}"
+    if job_id and status == "failed" and not job_store(stack).reopen_failed(job_id, reason):
+        raise CliError(f"job {job_id} changed while replaying; look again with `bedrock-jobs status`")
     options: dict[str, Any] = {"QueueUrl": stack.require("queue_url"), "MessageBody": body}
     attributes = sqs_message_attributes(archived.get("message_attributes") or {})
     if attributes:

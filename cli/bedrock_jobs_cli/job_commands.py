@@ -71,24 +71,21 @@ def duration(text: str) -> timedelta:
 
 
 # -- reading jobs ------------------------------------------------------------------------------------
-def get_job(stack: Stack, job_id: str) -> dict[str, Any]:
-    from bedrock_jobs.job_store import _from_item
+def job_store(stack: Stack) -> Any:
+    from bedrock_jobs.job_store import JobStore
 
+    return JobStore(stack.require("jobs_table_name"), dynamodb=stack.client("dynamodb"))
+
+
+def get_job(stack: Stack, job_id: str) -> dict[str, Any]:
+    store = job_store(stack)
     try:
-        item = (
-            stack.client("dynamodb")
-            .get_item(
-                TableName=stack.require("jobs_table_name"), Key={"job_id": {"S": job_id}}, ConsistentRead=True
-            )
-            .get("Item")
-        )
-    except CliError:
-        raise
+        job = store.get(job_id)
     except Exception as exc:
         raise CliError(f"cannot read job {job_id}: {exc}") from exc
-    if not item:
-        raise CliError(f"no job {job_id!r} in {stack.require('jobs_table_name')}")
-    return _from_item(item)
+    if not job:
+        raise CliError(f"no job {job_id!r} in {store.table_name}")
+    return job
 
 
 def status_command(args: argparse.Namespace, cli: Cli) -> int:

@@ -315,16 +315,18 @@ class JobStore:
                 f"model_attempts = if_not_exists(model_attempts, {update.value(0)}) + {update.value(1)}"
             )
         condition = f"claim_token = {update.value(token)} AND #status = {update.value(PROCESSING)}"
-        try:
-            self._update(job_id, update, condition, ReturnValuesOnConditionCheckFailure="ALL_OLD")
-        except ClientError as exc:
-            if not _conditional_failed(exc):
-                raise
-            # Either our lease ran out and someone else owns the job now, or this very write landed and
-            # its answer was lost (a 5xx or timeout after it was applied), so botocore's retry found it done.
-            old = _from_item(exc.response.get("Item") or {})
-            return old.get("written_by_claim") == token and all(old.get(k) == v for k, v in fields.items())
-        return True
+        # A failed condition means either our lease ran out and someone else owns the job now, or this
+        # very write landed and its answer was lost (a 5xx or timeout after it was applied), so
+        # botocore's retry found it done.
+        written, _ = self._conditional_write(
+            job_id,
+            update,
+            condition,
+            landed=lambda old: (
+                old.get("written_by_claim") == token and all(old.get(k) == v for k, v in fields.items())
+            ),
+        )
+        return written
 
     def complete(self, job_id: str, token: str, fields: dict[str, Any]) -> bool:
         now = utc_now()
@@ -429,15 +431,27 @@ class JobStore:
         update.sets.append(f"{update.name('replayed_error')} = {update.name('error')}")
         replays = update.name("replays")
         update.sets.append(f"{replays} = if_not_exists({replays}, {update.value(0)}) + {update.value(1)}")
-        try:
-            self._update(job_id, update, f"#status = {update.value(FAILED)}")
-        except ClientError as exc:
-            if _conditional_failed(exc):
-                return False
-            raise
-        return True
+        written, _ = self._conditional_write(job_id, update, f"#status = {update.value(FAILED)}")
+        return written
 
     # -- shared ----------------------------------------------------------------------------------
+    def _conditional_write(
+        self, job_id: str, update: _Update, condition: str, landed: Any = None
+    ) -> tuple[bool, dict[str, Any]]:
+        """One conditional UpdateItem: (written, the job as it stood when the condition failed, or
+        ``{}``). ``landed(old)`` tells a failed condition that only this write itself, already applied
+        and retried, can explain (written) from a refusal."""
+        if "#status" not in update.expression() and "#status" not in condition:
+            update.names.pop("#status", None)  # DynamoDB refuses unused placeholders
+        try:
+            self._update(job_id, update, condition, ReturnValuesOnConditionCheckFailure="ALL_OLD")
+        except ClientError as exc:
+            if not _conditional_failed(exc):
+                raise
+            old = _from_item(exc.response.get("Item") or {})
+            return (bool(landed(old)) if landed else False), old
+        return True, {}
+
     def _first_seen(self, update: _Update, now: str) -> None:
         """Attributes a record gets when this write is the one that creates it."""
         update.set_if_absent("created_at", now)
@@ -459,22 +473,7 @@ class JobStore:
     # -- batch mode (SPEC "Batch mode"; bedrock_jobs.batch_submitter / batch_collector) -----------
     # Every batch write is conditional on the batch bookkeeping it expects, and treats a condition that
     # fails because this very write already landed (a 5xx or timeout after it was applied, retried by
-    # botocore) as success, like ``_update_owned``.
-    def _batch_write(
-        self, job_id: str, update: _Update, condition: str, landed: Any = None
-    ) -> tuple[bool, dict[str, Any]]:
-        """(written, the job as it stood when the condition failed, or ``{}``)."""
-        if "#status" not in update.expression() and "#status" not in condition:
-            update.names.pop("#status", None)  # DynamoDB refuses unused placeholders
-        try:
-            self._update(job_id, update, condition, ReturnValuesOnConditionCheckFailure="ALL_OLD")
-        except ClientError as exc:
-            if not _conditional_failed(exc):
-                raise
-            old = _from_item(exc.response.get("Item") or {})
-            return (bool(landed(old)) if landed else False), old
-        return True, {}
-
+    # botocore) as success, as ``_update_owned`` does.
     def tag_for_batch(self, job_id: str, token: str, defaults: dict[str, Any]) -> bool:
         """Reserve a waiting job for batch submission ``token``; ``False`` if it is not free to take.
 
@@ -498,7 +497,7 @@ class JobStore:
             "AND attribute_not_exists(batch_submission) AND attribute_not_exists(batch_job_arn) "
             f"AND (attribute_not_exists({mode}) OR {mode} = {update.value('batch')}))"
         )
-        written, _ = self._batch_write(
+        written, _ = self._conditional_write(
             job_id, update, condition, lambda old: old.get("batch_submission") == token
         )
         return written
@@ -508,7 +507,9 @@ class JobStore:
         update = _Update(removes=["batch_submission"])
         update.set("updated_at", utc_now())
         condition = f"batch_submission = {update.value(token)} AND #status = {update.value(PENDING)}"
-        written, _ = self._batch_write(job_id, update, condition, lambda old: "batch_submission" not in old)
+        written, _ = self._conditional_write(
+            job_id, update, condition, lambda old: "batch_submission" not in old
+        )
         return written
 
     def mark_batch_processing(self, job_id: str, token: str, batch_job_arn: str) -> bool:
@@ -521,7 +522,7 @@ class JobStore:
         update.set("updated_at", now)
         update.sets.append(f"attempts = if_not_exists(attempts, {update.value(0)}) + {update.value(1)}")
         condition = f"batch_submission = {update.value(token)} AND #status = {update.value(PENDING)}"
-        written, _ = self._batch_write(
+        written, _ = self._conditional_write(
             job_id,
             update,
             condition,
@@ -537,7 +538,7 @@ class JobStore:
         update.set("batch_fallback_reason", reason[:1000])
         update.set("updated_at", utc_now())
         condition = "attribute_exists(job_id) AND attribute_not_exists(batch_job_arn)"
-        written, _ = self._batch_write(job_id, update, condition)
+        written, _ = self._conditional_write(job_id, update, condition)
         return written
 
     def complete_from_batch(
@@ -553,7 +554,7 @@ class JobStore:
         for name, value in values.items():
             update.set(name, value)
         condition = f"#status = {update.value(PROCESSING)} AND batch_job_arn = {update.value(batch_job_arn)}"
-        written, _ = self._batch_write(
+        written, _ = self._conditional_write(
             job_id, update, condition, lambda old: old.get("collected_by") == run_token
         )
         return written
@@ -567,7 +568,7 @@ class JobStore:
         update.set("batch_fallback_reason", reason[:1000])
         update.set("updated_at", utc_now())
         condition = f"#status = {update.value(PROCESSING)} AND batch_job_arn = {update.value(batch_job_arn)}"
-        written, _ = self._batch_write(
+        written, _ = self._conditional_write(
             job_id,
             update,
             condition,
@@ -587,7 +588,9 @@ class JobStore:
             f"batch_fallback_from = {update.value(batch_job_arn)} "
             "AND attribute_not_exists(batch_fallback_sent_at)"
         )
-        written, _ = self._batch_write(job_id, update, condition, lambda old: "batch_fallback_sent_at" in old)
+        written, _ = self._conditional_write(
+            job_id, update, condition, lambda old: "batch_fallback_sent_at" in old
+        )
         return written
 
 

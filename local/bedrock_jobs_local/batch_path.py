@@ -24,7 +24,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .fake_bedrock_batch import FINAL_STATUSES, BatchJobFaults, FakeBedrockBatch, default_answer
+from .fake_bedrock_batch import (
+    FINAL_STATUSES,
+    BatchJobFaults,
+    FakeBedrockBatch,
+    default_answer,
+    document_text,
+)
 
 log = logging.getLogger(__name__)
 
@@ -66,12 +72,7 @@ def answer_unless_marked(markers: Iterable[str]) -> Callable[[dict[str, Any]], d
     markers = tuple(m for m in markers if m)
 
     def answer(model_input: dict[str, Any]) -> dict[str, Any]:
-        prompt = "\n".join(
-            block.get("text", "")
-            for message in model_input.get("messages", [])
-            for block in message.get("content", [])
-            if isinstance(block, dict)
-        )
+        prompt = document_text(model_input)
         for marker in markers:
             if marker in prompt:
                 raise ValueError("the model cannot answer this document")

@@ -169,12 +169,7 @@ def _iso(moment: datetime) -> str:
 
 def default_answer(model_input: dict[str, Any]) -> dict[str, Any]:
     """A Converse response for a Converse request body: the same answer the runtime fake gives."""
-    prompt = "\n".join(
-        block.get("text", "")
-        for message in model_input.get("messages", [])
-        for block in message.get("content", [])
-        if isinstance(block, dict)
-    )
+    prompt = document_text(model_input)
     system = "".join(b.get("text", "") for b in model_input.get("system", []) if isinstance(b, dict))
     doc_match = _DOCUMENT.search(prompt)
     document = doc_match.group(1) if doc_match else prompt
@@ -198,7 +193,8 @@ def default_answer(model_input: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _document_text(model_input: Any) -> str:
+def document_text(model_input: Any) -> str:
+    """The text of a Converse request's messages (where the prompt carries the document)."""
     if not isinstance(model_input, dict):
         return ""
     return "\n".join(
@@ -502,7 +498,7 @@ class FakeBedrockBatch:
         if job.request.get("modelInvocationType") == "Converse" and "toolConfig" in record.model_input:
             # Converse batch records may not carry tools (AWS-FACTS "Bedrock batch inference").
             error = (400, "toolConfig is not supported for batch inference.")
-        elif faults.error_marker and faults.error_marker in _document_text(record.model_input):
+        elif faults.error_marker and faults.error_marker in document_text(record.model_input):
             error = (400, "Malformed input request, please reformat your input and try again.")
         elif draw < faults.record_error_rate:
             error = (500, "The model encountered an internal error while processing this record.")

@@ -119,9 +119,13 @@ class Pipeline:
         self.function_setup = dict(function_setup or {})
 
     # -- lifecycle -------------------------------------------------------------------------------
-    def start(self) -> Pipeline:
+    def start(self, *, poll: bool = True) -> Pipeline:
+        """Deploy and start the functions; ``poll=False`` leaves the event source mappings and the batch
+        schedules off until ``start_polling`` (a plan run fills the queue first)."""
         try:
             self._start()
+            if poll:
+                self.start_polling()
         except BaseException:
             self.stop()
             raise
@@ -193,7 +197,6 @@ class Pipeline:
                 m.batch_collector_timeout,
                 m.batch_collector_memory_size,
             )
-            self.batch.drive(self.batch_submitter, self.batch_collector)
         r = self.resources
         # The mappings delete what their functions processed, as Lambda's pollers do on the function's
         # behalf: signed as their own caller, so a chaos run can fail those deletes too.
@@ -207,7 +210,7 @@ class Pipeline:
             self.settings.consumer_mapping,
             self.region,
             on_batch=self._observe,
-        ).start()
+        )
         self.archiver_mapping = SqsEventSourceMapping(
             sqs,
             r.dlq_url,
@@ -217,10 +220,10 @@ class Pipeline:
             self.region,
             dead_letter_source_arn=r.queue_arn,
             on_batch=self._observe_dlq,
-        ).start()
+        )
 
-    def resume_mappings(self) -> None:
-        """Poll again after ``stop_mappings`` (``--serve``: the deployment keeps working)."""
+    def start_polling(self) -> None:
+        """Start (or, after ``stop_mappings``, restart) the mappings and the batch schedules."""
         for mapping in (self.consumer_mapping, self.archiver_mapping):
             if mapping is not None:
                 mapping.start()

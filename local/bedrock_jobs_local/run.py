@@ -464,7 +464,7 @@ def run(
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
     wall_start = time.monotonic()
-    started_at = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    started_at = _utc_now()
     local_model = not args.bedrock
     time_scale = args.time_scale or (DEFAULT_TIME_SCALE_LOCAL if local_model else 1.0)
     plan: dict[str, Any] | None = None
@@ -545,24 +545,21 @@ def run(
     )
     timed_out = False
     try:
-        pipeline.start()
+        # A plan sizes the processing of N documents that are waiting: they are all submitted before the
+        # consumer may start, and the plan is timed from there (a backlog, as the planner assumes).
+        pipeline.start(poll=plan is None)
         startup = time.monotonic() - wall_start
         interactive = {"auto": None, "bar": True, "lines": False}[args.progress]
         progress = Progress(len(jobs), stream=stderr, interactive=interactive)
         submitter = _Submitter(pipeline, jobs, args.submitters)
         submit_start = time.monotonic()
+        submitter.start()
         if plan is not None:
-            # A plan sizes the processing of N documents that are waiting: submit them all first, then
-            # let the consumer at them, and time the plan from there (a backlog, as the planner assumes).
-            pipeline.stop_mappings()
-            submitter.start()
             while not submitter.done:
                 progress.update(_counts(pipeline, submitter, len(jobs)))
                 time.sleep(0.25)
             plan["backlog_released_at"] = _utc_now()
-            pipeline.resume_mappings()
-        else:
-            submitter.start()
+            pipeline.start_polling()
         deadline = submit_start + args.max_wait
         while True:
             counts = _counts(pipeline, submitter, len(jobs))
@@ -602,7 +599,7 @@ def run(
                 "wall_seconds": finished - wall_start,
             },
             started_at=started_at,
-            finished_at=datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            finished_at=_utc_now(),
             settings=settings.describe(),
             mode={
                 "local_model": local_model,

@@ -58,7 +58,7 @@ def write_outputs(pipeline: Pipeline, path: Path) -> Path:
 def serve(pipeline: Pipeline, outputs: Path, stream: IO[str], until: threading.Event | None = None) -> None:
     """Keep the deployment polling until Ctrl-C (or ``until`` is set)."""
     write_outputs(pipeline, outputs)
-    pipeline.resume_mappings()
+    pipeline.start_polling()
     stream.write(
         f"\nserving the local deployment (Ctrl-C to stop); try:\n"
         f"  .venv/bin/bedrock-jobs --outputs {outputs} watch\n"
